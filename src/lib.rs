@@ -1,0 +1,1 @@
+//! InMemDB: a Redis-compatible in-memory key-value server.
