@@ -1,0 +1,291 @@
+//! The command table and dispatch.
+//!
+//! Every command is one `CommandSpec` row in a family file's `COMMANDS`
+//! slice (`connection.rs`, `server.rs`, ...). The same rows serve dispatch,
+//! `COMMAND INFO/DOCS/COUNT` and persistence (the WRITE flag decides what the
+//! AOF logs). Dispatch (`execute`) follows redis server.c `processCommand`:
+//! look up, check arity, then gates, then call. Handlers never check arity.
+
+pub mod args;
+pub mod connection;
+pub mod server;
+
+use std::collections::HashMap;
+
+pub use args::Args;
+
+use crate::error::{CmdResult, ReplyError, printable};
+use crate::server::Core;
+use crate::server::client::ClientState;
+
+/// Command flags (redis server.h CMD_*). Rendered by COMMAND INFO.
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const FAST: u32 = 1 << 9;
+    pub const NO_AUTH: u32 = 1 << 10;
+    /// Allowed while a RESP2 client is in subscribed mode.
+    pub const PUBSUB_OK: u32 = 1 << 11;
+    /// Not queued inside MULTI (runs at once: EXEC, DISCARD, MULTI, WATCH, QUIT, RESET).
+    pub const NO_MULTI: u32 = 1 << 12;
+    pub const SENTINEL: u32 = 1 << 13;
+    pub const ALLOW_BUSY: u32 = 1 << 14;
+
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// Handler context: the server state (with the current client taken out of
+/// the client table) and the current client.
+pub struct Ctx<'a> {
+    pub core: &'a mut Core,
+    pub client: &'a mut ClientState,
+}
+
+impl Ctx<'_> {
+    #[inline]
+    pub fn reply(&mut self) -> &mut crate::resp::Reply {
+        &mut self.client.reply
+    }
+}
+
+pub type Handler = fn(&mut Ctx<'_>, &Args<'_>) -> CmdResult;
+
+pub struct CommandSpec {
+    /// Lowercase name (for subcommands: the subcommand alone, e.g. "setname").
+    pub name: &'static str,
+    /// N = exactly N arguments including the name; -N = at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// COMMAND DOCS group: string, hash, generic, connection, server, pubsub, transactions.
+    pub group: &'static str,
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub complexity: &'static str,
+    pub run: Handler,
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    /// A table row. Keys and docs are added with the builder methods below so
+    /// each row stays one readable line.
+    pub const fn new(name: &'static str, arity: i32, flags: u32, run: Handler) -> Self {
+        CommandSpec {
+            name,
+            arity,
+            flags,
+            first_key: 0,
+            last_key: 0,
+            step: 0,
+            group: "generic",
+            since: "1.0.0",
+            summary: "",
+            complexity: "O(1)",
+            run,
+            subcommands: &[],
+        }
+    }
+
+    pub const fn keys(mut self, first: i32, last: i32, step: i32) -> Self {
+        self.first_key = first;
+        self.last_key = last;
+        self.step = step;
+        self
+    }
+
+    pub const fn doc(
+        mut self,
+        group: &'static str,
+        since: &'static str,
+        complexity: &'static str,
+        summary: &'static str,
+    ) -> Self {
+        self.group = group;
+        self.since = since;
+        self.complexity = complexity;
+        self.summary = summary;
+        self
+    }
+
+    pub const fn subs(mut self, subs: &'static [CommandSpec]) -> Self {
+        self.subcommands = subs;
+        self
+    }
+
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let a = self.arity;
+        (a >= 0 && argc == a as usize) || (a < 0 && argc >= a.unsigned_abs() as usize)
+    }
+}
+
+/// Handler for container commands whose subcommand table does the work
+/// (CLIENT, CONFIG, ...); dispatch resolves the subcommand before calling,
+/// so this only runs if a container is called without one.
+pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
+    Err(ReplyError::Syntax)
+}
+
+/// All family tables, in COMMAND order.
+fn families() -> [&'static [CommandSpec]; 2] {
+    [connection::COMMANDS, server::COMMANDS]
+}
+
+/// Longest command name; longer names cannot match and need no lowercasing.
+const MAX_NAME: usize = 32;
+
+/// Name → spec lookup, built once at start.
+pub struct Registry {
+    map: HashMap<&'static [u8], &'static CommandSpec, foldhash::fast::RandomState>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        let mut map = HashMap::default();
+        for fam in families() {
+            for spec in fam {
+                debug_assert!(spec.name.len() <= MAX_NAME);
+                map.insert(spec.name.as_bytes(), spec);
+            }
+        }
+        Registry { map }
+    }
+
+    /// Case-insensitive lookup without allocating: the name is lowercased
+    /// into a stack buffer.
+    pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        lookup_in(name, |lower| self.map.get(lower).copied())
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &'static CommandSpec> {
+        families().into_iter().flat_map(|f| f.iter())
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+fn lookup_in<T>(name: &[u8], f: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+    if name.len() > MAX_NAME {
+        return None;
+    }
+    let mut buf = [0u8; MAX_NAME];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    f(lower)
+}
+
+/// Find a subcommand of `parent` by name, case-insensitively.
+pub fn lookup_sub(parent: &'static CommandSpec, name: &[u8]) -> Option<&'static CommandSpec> {
+    parent
+        .subcommands
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Full name as Redis prints it: "get", or "client|setname" for subcommands.
+pub fn full_name(parent: Option<&CommandSpec>, spec: &CommandSpec) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, spec.name),
+        None => spec.name.to_string(),
+    }
+}
+
+/// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `
+fn unknown_command_error(args: &Args<'_>) -> ReplyError {
+    let mut msg = format!(
+        "ERR unknown command '{}', with args beginning with: ",
+        printable(args.get(0), 128)
+    );
+    for a in args.iter().skip(1) {
+        // Redis stops adding arguments once the message is long.
+        if msg.len() >= 128 {
+            break;
+        }
+        msg.push('\'');
+        msg.push_str(&printable(a, 128 - msg.len().min(128)));
+        msg.push_str("' ");
+    }
+    ReplyError::Owned(msg)
+}
+
+/// Run one request for a client: look up, check, call, account.
+///
+/// Side effects: writes exactly one reply (or error) into the client's reply
+/// buffer; bumps `total_commands_processed`; records the command name for
+/// CLIENT LIST.
+pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
+    core.stats.total_commands_processed += 1;
+    let Some(spec) = core.registry.lookup(args.get(0)) else {
+        let e = unknown_command_error(args);
+        client.reply.error(&e.text());
+        return;
+    };
+    let (spec, parent) = if spec.subcommands.is_empty() || (args.len() < 2 && spec.arity_ok(1)) {
+        (spec, None)
+    } else if args.len() < 2 {
+        let e = ReplyError::WrongArity(spec.name.to_string());
+        client.reply.error(&e.text());
+        return;
+    } else {
+        match lookup_sub(spec, args.get(1)) {
+            Some(sub) => (sub, Some(spec)),
+            None => {
+                let e = ReplyError::UnknownSubcommand {
+                    cmd: spec.name.to_ascii_uppercase(),
+                    sub: printable(args.get(1), 128),
+                };
+                client.reply.error(&e.text());
+                return;
+            }
+        }
+    };
+    if !spec.arity_ok(args.len()) {
+        let e = ReplyError::WrongArity(full_name(parent, spec));
+        client.reply.error(&e.text());
+        return;
+    }
+    client.last_cmd = Some(spec);
+    client.last_cmd_parent = parent;
+    let mut ctx = Ctx { core, client };
+    if let Err(e) = (spec.run)(&mut ctx, args) {
+        ctx.client.reply.error(&e.text());
+    }
+}

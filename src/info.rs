@@ -1,0 +1,307 @@
+//! INFO: renders the sections Redis renders, with Redis's field names, from
+//! Core's counters and config. Read-only. Follows redis server.c
+//! `genRedisInfoString`.
+
+use std::fmt::Write;
+
+use crate::server::Core;
+use crate::server::client::ClientState;
+
+/// Sections in the order Redis prints them; `true` = part of the default set.
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("errorstats", true),
+    ("cluster", true),
+    ("keyspace", true),
+    ("commandstats", false),
+    ("latencystats", false),
+];
+
+/// Resident set size in bytes, from /proc (0 if unavailable).
+pub fn rss_bytes() -> u64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/statm") else {
+        return 0;
+    };
+    let pages: u64 = s
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * page.max(4096) as u64
+}
+
+/// Redis's human-readable byte counts ("1.00M").
+pub fn bytes_to_human(n: u64) -> String {
+    let n = n as f64;
+    const UNITS: &[(f64, &str)] = &[
+        (1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0, "P"),
+        (1024.0 * 1024.0 * 1024.0 * 1024.0, "T"),
+        (1024.0 * 1024.0 * 1024.0, "G"),
+        (1024.0 * 1024.0, "M"),
+        (1024.0, "K"),
+    ];
+    for &(scale, unit) in UNITS {
+        if n >= scale {
+            return format!("{:.2}{}", n / scale, unit);
+        }
+    }
+    format!("{}B", n as u64)
+}
+
+fn cpu_times() -> (f64, f64) {
+    // SAFETY: getrusage writes into the zeroed struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } == 0;
+    if !ok {
+        return (0.0, 0.0);
+    }
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    (t(ru.ru_stime), t(ru.ru_utime))
+}
+
+/// Which sections a request selects: none → default; "all" → all but
+/// modules-generated ones; "everything" → all; otherwise the named ones.
+fn wanted(requested: &[String]) -> Vec<&'static str> {
+    if requested.is_empty() || requested.iter().any(|s| s == "default") {
+        let mut v: Vec<&str> = SECTIONS.iter().filter(|s| s.1).map(|s| s.0).collect();
+        for r in requested {
+            if let Some(s) = SECTIONS.iter().find(|s| s.0 == r)
+                && !v.contains(&s.0)
+            {
+                v.push(s.0);
+            }
+        }
+        return v;
+    }
+    if requested.iter().any(|s| s == "all" || s == "everything") {
+        return SECTIONS.iter().map(|s| s.0).collect();
+    }
+    SECTIONS
+        .iter()
+        .filter(|s| requested.iter().any(|r| r == s.0))
+        .map(|s| s.0)
+        .collect()
+}
+
+pub fn render(core: &Core, me: &ClientState, requested: &[String]) -> String {
+    let mut out = String::new();
+    for section in wanted(requested) {
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        match section {
+            "server" => server(core, &mut out),
+            "clients" => clients(core, &mut out),
+            "memory" => memory(core, &mut out),
+            "persistence" => persistence(core, &mut out),
+            "stats" => stats(core, &mut out),
+            "replication" => replication(core, &mut out),
+            "cpu" => cpu(&mut out),
+            "modules" => out.push_str("# Modules\r\n"),
+            "errorstats" => out.push_str("# Errorstats\r\n"),
+            "cluster" => out.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
+            "keyspace" => keyspace(core, &mut out),
+            "commandstats" => out.push_str("# Commandstats\r\n"),
+            "latencystats" => out.push_str("# Latencystats\r\n"),
+            _ => {}
+        }
+    }
+    let _ = me;
+    out
+}
+
+fn server(core: &Core, o: &mut String) {
+    let uptime = core.started.elapsed().as_secs();
+    let port = core
+        .tcp_addrs
+        .first()
+        .map(|a| a.port())
+        .unwrap_or(core.config.port);
+    let _ = write!(
+        o,
+        "# Server\r\n\
+         redis_version:{}\r\n\
+         inmemdb_version:{}\r\n\
+         redis_git_sha1:00000000\r\n\
+         redis_git_dirty:0\r\n\
+         redis_build_id:0\r\n\
+         redis_mode:standalone\r\n\
+         os:{} {}\r\n\
+         arch_bits:64\r\n\
+         monotonic_clock:POSIX clock_gettime\r\n\
+         multiplexing_api:epoll\r\n\
+         atomicvar_api:c11-builtin\r\n\
+         gcc_version:0.0.0\r\n\
+         process_id:{}\r\n\
+         process_supervised:no\r\n\
+         run_id:{}\r\n\
+         tcp_port:{}\r\n\
+         server_time_usec:{}\r\n\
+         uptime_in_seconds:{}\r\n\
+         uptime_in_days:{}\r\n\
+         hz:{}\r\n\
+         configured_hz:{}\r\n\
+         lru_clock:{}\r\n\
+         executable:{}\r\n\
+         config_file:{}\r\n\
+         io_threads_active:0\r\n",
+        crate::REDIS_VERSION,
+        crate::VERSION,
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        std::process::id(),
+        core.run_id,
+        port,
+        core.now_ms * 1000,
+        uptime,
+        uptime / 86400,
+        core.config.hz,
+        core.config.hz,
+        (core.now_ms / 1000) & ((1 << 24) - 1),
+        core.executable,
+        core.config_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    );
+}
+
+fn clients(core: &Core, o: &mut String) {
+    let _ = write!(
+        o,
+        "# Clients\r\n\
+         connected_clients:{}\r\n\
+         cluster_connections:0\r\n\
+         maxclients:{}\r\n\
+         client_recent_max_input_buffer:0\r\n\
+         client_recent_max_output_buffer:0\r\n\
+         blocked_clients:0\r\n\
+         tracking_clients:0\r\n\
+         clients_in_timeout_table:0\r\n",
+        core.clients.len(),
+        core.config.maxclients,
+    );
+}
+
+fn memory(core: &Core, o: &mut String) {
+    let rss = rss_bytes();
+    let used = rss;
+    let _ = write!(
+        o,
+        "# Memory\r\n\
+         used_memory:{used}\r\n\
+         used_memory_human:{}\r\n\
+         used_memory_rss:{rss}\r\n\
+         used_memory_rss_human:{}\r\n\
+         used_memory_peak:{used}\r\n\
+         used_memory_peak_human:{}\r\n\
+         maxmemory:0\r\n\
+         maxmemory_human:0B\r\n\
+         maxmemory_policy:noeviction\r\n\
+         mem_fragmentation_ratio:1.00\r\n\
+         mem_allocator:libc\r\n",
+        bytes_to_human(used),
+        bytes_to_human(rss),
+        bytes_to_human(used),
+    );
+    let _ = core;
+}
+
+fn persistence(core: &Core, o: &mut String) {
+    let _ = write!(
+        o,
+        "# Persistence\r\n\
+         loading:0\r\n\
+         async_loading:0\r\n\
+         current_cow_peak:0\r\n\
+         current_cow_size:0\r\n\
+         current_cow_size_age:0\r\n\
+         current_fork_perc:0.00\r\n\
+         current_save_keys_processed:0\r\n\
+         current_save_keys_total:0\r\n\
+         rdb_changes_since_last_save:{}\r\n\
+         rdb_bgsave_in_progress:0\r\n\
+         rdb_last_save_time:{}\r\n\
+         rdb_last_bgsave_status:ok\r\n\
+         rdb_last_bgsave_time_sec:-1\r\n\
+         rdb_current_bgsave_time_sec:-1\r\n\
+         aof_enabled:{}\r\n",
+        core.dirty,
+        core.started_unix_ms / 1000,
+        u8::from(core.config.appendonly),
+    );
+}
+
+fn stats(core: &Core, o: &mut String) {
+    let s = &core.stats;
+    let _ = write!(
+        o,
+        "# Stats\r\n\
+         total_connections_received:{}\r\n\
+         total_commands_processed:{}\r\n\
+         instantaneous_ops_per_sec:{}\r\n\
+         total_net_input_bytes:{}\r\n\
+         total_net_output_bytes:{}\r\n\
+         rejected_connections:{}\r\n\
+         expired_keys:0\r\n\
+         evicted_keys:{}\r\n\
+         keyspace_hits:0\r\n\
+         keyspace_misses:0\r\n\
+         pubsub_channels:0\r\n\
+         pubsub_patterns:0\r\n\
+         total_error_replies:{}\r\n",
+        s.total_connections_received,
+        s.total_commands_processed,
+        s.instantaneous_ops_per_sec(),
+        s.total_net_input_bytes,
+        s.total_net_output_bytes,
+        s.rejected_connections,
+        s.evicted_keys,
+        s.total_error_replies,
+    );
+}
+
+fn replication(core: &Core, o: &mut String) {
+    let _ = write!(
+        o,
+        "# Replication\r\n\
+         role:master\r\n\
+         connected_slaves:0\r\n\
+         master_failover_state:no-failover\r\n\
+         master_replid:{}\r\n\
+         master_replid2:0000000000000000000000000000000000000000\r\n\
+         master_repl_offset:0\r\n\
+         second_repl_offset:-1\r\n\
+         repl_backlog_active:0\r\n\
+         repl_backlog_size:1048576\r\n\
+         repl_backlog_first_byte_offset:0\r\n\
+         repl_backlog_histlen:0\r\n",
+        core.run_id
+    );
+}
+
+fn cpu(o: &mut String) {
+    let (sys, user) = cpu_times();
+    let _ = write!(
+        o,
+        "# CPU\r\n\
+         used_cpu_sys:{sys:.6}\r\n\
+         used_cpu_user:{user:.6}\r\n\
+         used_cpu_sys_children:0.000000\r\n\
+         used_cpu_user_children:0.000000\r\n"
+    );
+}
+
+fn keyspace(core: &Core, o: &mut String) {
+    o.push_str("# Keyspace\r\n");
+    let _ = core;
+}

@@ -1,0 +1,28 @@
+//! Periodic work at `hz` (Redis's serverCron): stats sampling, idle client
+//! timeouts, giving back query-buffer memory. Active expiry, eviction and
+//! AOF child reaping hook in here too.
+
+use super::Server;
+use super::client::flags;
+
+impl Server {
+    pub(crate) fn cron(&mut self) {
+        let now = self.core.now_ms;
+        self.core.stats.sample_ops(now);
+        let timeout_ms = self.core.config.timeout.saturating_mul(1000);
+        let mut idle = Vec::new();
+        for c in self.core.clients.iter_mut() {
+            c.conn.qbuf.shrink_if_idle();
+            if timeout_ms > 0
+                && now.saturating_sub(c.st.last_interaction_ms) > timeout_ms
+                && !c.st.has(flags::CLOSE_ASAP)
+            {
+                idle.push(c.st.token);
+            }
+        }
+        for tok in idle {
+            tracing::debug!("Closing idle client");
+            self.free_client(tok);
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! The loop: poll → accept / read → parse → dispatch, then `before_sleep`
+//! (AOF, then replies) and `cron` every 1000/hz ms.
+//!
+//! Reads are edge-triggered (mio), so a client is read until WouldBlock; to
+//! stay fair a client gets at most `MAX_READS_PER_EVENT` reads per turn and
+//! is then parked in `pending_reads` and resumed next turn with a zero poll
+//! timeout. Replies are not written per command: every client with output is
+//! flushed once per turn in `before_sleep`, which is what batches pipelined
+//! replies into one `write`. WRITABLE interest is registered only while a
+//! client has output the socket did not take.
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+use mio::{Interest, Token};
+use tracing::{debug, warn};
+
+use super::client::{Client, ClientState, Conn, QueryBuf, READ_CHUNK, Stream, flags};
+use super::listen::{Listener, SIGNAL_TOKEN};
+use super::{Server, Shutdown, unix_ms};
+use crate::commands::{self, Args};
+use crate::resp::{Parse, Reply, RequestParser};
+
+/// Reads per readable event before a client yields to others.
+const MAX_READS_PER_EVENT: usize = 16;
+/// Stop executing a client's pipeline while this much output is unsent;
+/// resume when the socket drains it (back-pressure instead of unbounded growth).
+const OUTPUT_PAUSE_BYTES: usize = 16 << 20;
+
+impl Server {
+    /// Serve until SHUTDOWN or a signal.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut ready: Vec<(Token, bool, bool)> = Vec::with_capacity(1024);
+        let mut next_cron_ms = unix_ms();
+        loop {
+            let now = unix_ms();
+            let timeout = if self.pending_reads_nonempty() {
+                Duration::ZERO
+            } else {
+                Duration::from_millis(next_cron_ms.saturating_sub(now).min(1000))
+            };
+            if let Err(e) = self.poll.poll(&mut self.events, Some(timeout))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return Err(e);
+            }
+            self.core.now_ms = unix_ms();
+            ready.clear();
+            for ev in self.events.iter() {
+                let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+                ready.push((ev.token(), readable, ev.is_writable()));
+            }
+            for &(tok, readable, writable) in &ready {
+                if tok.0 < self.listeners.len() {
+                    self.accept(tok.0);
+                } else if tok == SIGNAL_TOKEN {
+                    self.drain_signals();
+                } else {
+                    if writable {
+                        self.flush_client(tok);
+                    }
+                    if readable {
+                        self.handle_readable(tok);
+                    }
+                }
+            }
+            self.run_pending_reads();
+            self.before_sleep();
+            if self.core.now_ms >= next_cron_ms {
+                self.cron();
+                let period = 1000 / self.core.config.hz.clamp(1, 500);
+                next_cron_ms = self.core.now_ms + period;
+            }
+            if self.core.shutdown.is_some() {
+                break;
+            }
+        }
+        self.finish_shutdown();
+        Ok(())
+    }
+
+    fn pending_reads_nonempty(&self) -> bool {
+        !self.pending_reads.is_empty()
+    }
+
+    fn drain_signals(&mut self) {
+        let Some(signals) = self.signals.as_mut() else {
+            return;
+        };
+        for sig in signals.pending() {
+            let name = if sig == signal_hook::consts::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            warn!("Received {name} scheduling shutdown...");
+            self.core.shutdown = Some(Shutdown::Default);
+        }
+    }
+
+    fn accept(&mut self, li: usize) {
+        loop {
+            let accepted = match &self.listeners[li] {
+                Listener::Tcp(l) => l.accept().map(|(s, a)| {
+                    let _ = s.set_nodelay(true);
+                    let local = s.local_addr().ok();
+                    (Stream::Tcp(s), Some(a), local)
+                }),
+                Listener::Unix(l, _) => l.accept().map(|(s, _)| (Stream::Unix(s), None, None)),
+            };
+            let (mut stream, peer, local) = match accepted {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!("Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.core.stats.total_connections_received += 1;
+            if self.core.clients.len() as u64 >= self.core.config.maxclients {
+                use std::io::Write;
+                let _ = stream.write(b"-ERR max number of clients reached\r\n");
+                self.core.stats.rejected_connections += 1;
+                continue;
+            }
+            let tok = self.core.clients.next_token();
+            if let Err(e) = self
+                .poll
+                .registry()
+                .register(stream.source(), tok, Interest::READABLE)
+            {
+                warn!("Registering client: {e}");
+                continue;
+            }
+            let fd = match &stream {
+                Stream::Tcp(s) => std::os::fd::AsRawFd::as_raw_fd(s),
+                Stream::Unix(s) => std::os::fd::AsRawFd::as_raw_fd(s),
+            };
+            self.core.next_client_id += 1;
+            let now = self.core.now_ms;
+            let client = Box::new(Client {
+                conn: Conn {
+                    stream,
+                    qbuf: QueryBuf::default(),
+                    parser: RequestParser::new(self.core.config.proto_max_bulk_len as usize),
+                    need: 0,
+                },
+                st: ClientState {
+                    id: self.core.next_client_id,
+                    token: tok,
+                    reply: Reply::new(),
+                    sent: 0,
+                    flags: if peer.is_none() {
+                        flags::UNIX_SOCKET
+                    } else {
+                        0
+                    },
+                    db: 0,
+                    name: Vec::new(),
+                    lib_name: Vec::new(),
+                    lib_ver: Vec::new(),
+                    peer,
+                    local,
+                    fd,
+                    created_ms: now,
+                    last_interaction_ms: now,
+                    last_cmd: None,
+                    last_cmd_parent: None,
+                    authenticated: false,
+                },
+            });
+            let got = self.core.clients.insert(client);
+            debug_assert_eq!(got, tok);
+            debug!("Accepted {:?}", peer);
+        }
+    }
+
+    fn handle_readable(&mut self, tok: Token) {
+        let Some(mut c) = self.core.clients.take(tok) else {
+            return;
+        };
+        let alive = self.read_and_process(&mut c);
+        self.core.clients.put_back(tok, c);
+        if !alive {
+            self.free_client(tok);
+        }
+    }
+
+    fn run_pending_reads(&mut self) {
+        if self.pending_reads.is_empty() {
+            return;
+        }
+        let toks = std::mem::take(&mut self.pending_reads);
+        for &tok in &toks {
+            if let Some(c) = self.core.clients.get_mut(tok) {
+                c.st.flags &= !flags::READ_PAUSED;
+            }
+            self.handle_readable(tok);
+        }
+    }
+
+    /// Read until WouldBlock (or the per-turn budget), executing every
+    /// complete request after each read. Returns false if the client must be
+    /// closed now (EOF, socket error, query buffer limit).
+    fn read_and_process(&mut self, c: &mut Client) -> bool {
+        // Commands left in the buffer from a paused or budget-limited turn.
+        self.process_input(c);
+        for _ in 0..MAX_READS_PER_EVENT {
+            if c.st
+                .has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP | flags::READ_PAUSED)
+            {
+                return true;
+            }
+            let want = READ_CHUNK.max(c.conn.parser_need());
+            c.conn.qbuf.reserve(want);
+            let qb = &mut c.conn.qbuf;
+            match c.conn.stream.read(&mut qb.data[qb.end..]) {
+                Ok(0) => {
+                    // Peer closed its side. Replies already queued still go
+                    // out (`printf 'PING\r\n' | nc` must see +PONG).
+                    if c.st.pending_output() > 0 {
+                        c.st.flags |= flags::CLOSE_AFTER_REPLY;
+                        return true;
+                    }
+                    return false;
+                }
+                Ok(n) => {
+                    qb.end += n;
+                    self.core.stats.total_net_input_bytes += n as u64;
+                    c.st.last_interaction_ms = self.core.now_ms;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    debug!("Reading from client: {e}");
+                    return false;
+                }
+            }
+            if c.conn.qbuf.len() as u64 > self.core.config.client_query_buffer_limit {
+                warn!(
+                    "Closing client that reached max query buffer length (id={})",
+                    c.st.id
+                );
+                return false;
+            }
+            self.process_input(c);
+        }
+        // Budget used up with data possibly still in the socket: come back.
+        self.pending_reads.push(c.st.token);
+        true
+    }
+
+    /// Execute every complete request in the query buffer.
+    fn process_input(&mut self, c: &mut Client) {
+        loop {
+            if c.st.has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP) {
+                break;
+            }
+            if c.st.pending_output() > OUTPUT_PAUSE_BYTES {
+                c.st.flags |= flags::READ_PAUSED;
+                break;
+            }
+            let pending = &c.conn.qbuf.data[c.conn.qbuf.start..c.conn.qbuf.end];
+            if pending.is_empty() {
+                break;
+            }
+            match c.conn.parser.parse(pending) {
+                Parse::Complete { consumed } => {
+                    let (buf, ranges) = c.conn.parser.args(pending);
+                    if !ranges.is_empty() {
+                        let args = Args::new(buf, ranges);
+                        commands::execute(&mut self.core, &mut c.st, &args);
+                    }
+                    c.conn.qbuf.start += consumed;
+                    c.conn.parser.reset();
+                }
+                Parse::Incomplete { need } => {
+                    c.conn.need = need;
+                    break;
+                }
+                Parse::Error(e) => {
+                    debug!("Protocol error from client id={}: {:?}", c.st.id, e);
+                    c.st.reply.error(&e.message());
+                    c.st.flags |= flags::CLOSE_AFTER_REPLY;
+                    break;
+                }
+            }
+        }
+        c.conn.qbuf.rewind_if_empty();
+        if c.st.pending_output() > 0 || c.st.has(flags::CLOSE_AFTER_REPLY) {
+            self.core.clients.mark_pending_write(&mut c.st);
+        }
+    }
+
+    /// Write a client's pending output now; adjust WRITABLE interest; close
+    /// it if it asked to be closed after its reply.
+    fn flush_client(&mut self, tok: Token) {
+        enum After {
+            Nothing,
+            Close,
+            Resume,
+        }
+        let Some(c) = self.core.clients.get_mut(tok) else {
+            return;
+        };
+        c.st.flags &= !flags::PENDING_WRITE;
+        if c.st.has(flags::CLOSE_ASAP) {
+            return;
+        }
+        let after = match c.write_pending(&mut self.core.stats.total_net_output_bytes) {
+            Ok(true) => {
+                if c.st.has(flags::WRITABLE_REGISTERED) {
+                    c.st.flags &= !flags::WRITABLE_REGISTERED;
+                    let _ = self.poll.registry().reregister(
+                        c.conn.stream.source(),
+                        tok,
+                        Interest::READABLE,
+                    );
+                }
+                if c.st.has(flags::CLOSE_AFTER_REPLY) {
+                    After::Close
+                } else if c.st.has(flags::READ_PAUSED) {
+                    After::Resume
+                } else {
+                    After::Nothing
+                }
+            }
+            Ok(false) => {
+                if !c.st.has(flags::WRITABLE_REGISTERED) {
+                    c.st.flags |= flags::WRITABLE_REGISTERED;
+                    let _ = self.poll.registry().reregister(
+                        c.conn.stream.source(),
+                        tok,
+                        Interest::READABLE | Interest::WRITABLE,
+                    );
+                }
+                // Output drained enough to resume a paused pipeline?
+                if c.st.has(flags::READ_PAUSED) && c.st.pending_output() <= OUTPUT_PAUSE_BYTES / 2 {
+                    After::Resume
+                } else {
+                    After::Nothing
+                }
+            }
+            Err(e) => {
+                debug!("Writing to client: {e}");
+                After::Close
+            }
+        };
+        match after {
+            After::Nothing => {}
+            After::Close => self.free_client(tok),
+            After::Resume => self.pending_reads.push(tok),
+        }
+    }
+
+    /// End of turn: AOF first (so nothing is acknowledged before it is
+    /// logged), then replies, then deferred closes.
+    fn before_sleep(&mut self) {
+        let mut toks = std::mem::take(&mut self.core.clients.pending_writes);
+        for &tok in &toks {
+            self.flush_client(tok);
+        }
+        toks.clear();
+        if self.core.clients.pending_writes.is_empty() {
+            self.core.clients.pending_writes = toks;
+        }
+        let closing = std::mem::take(&mut self.core.clients.to_close);
+        for tok in closing {
+            self.free_client(tok);
+        }
+    }
+
+    /// Deregister and drop a client.
+    pub(crate) fn free_client(&mut self, tok: Token) {
+        if let Some(mut c) = self.core.clients.remove(tok) {
+            let _ = self.poll.registry().deregister(c.conn.stream.source());
+            debug!("Client closed id={}", c.st.id);
+        }
+    }
+
+    fn finish_shutdown(&mut self) {
+        for l in &self.listeners {
+            if let Listener::Unix(_, path) = l {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        if !self.core.config.pidfile.is_empty() {
+            let _ = std::fs::remove_file(&self.core.config.pidfile);
+        }
+        tracing::warn!("InMemDB is now ready to exit, bye bye...");
+    }
+}
+
+impl Conn {
+    fn parser_need(&self) -> usize {
+        // Reserve room for a whole large bulk at once rather than doubling.
+        self.need.min(64 << 20)
+    }
+}
