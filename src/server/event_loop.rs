@@ -168,6 +168,8 @@ impl Server {
                     last_cmd: None,
                     last_cmd_parent: None,
                     authenticated: false,
+                    subscriptions: 0,
+                    multi: None,
                 },
             });
             let got = self.core.clients.insert(client);

@@ -19,6 +19,7 @@ pub mod client;
 pub mod clients;
 pub mod cron;
 pub mod event_loop;
+pub mod hooks;
 pub mod listen;
 
 use std::io;
@@ -61,6 +62,10 @@ pub struct Core {
     pub tcp_addrs: Vec<SocketAddr>,
     pub executable: String,
     pub next_client_id: u64,
+    /// Set by `Ctx::propagate_as` during a command: skip default propagation.
+    pub custom_propagation: bool,
+    /// Replaying the AOF: commands without the LOADING flag get -LOADING.
+    pub loading: bool,
 }
 
 pub fn unix_ms() -> u64 {
@@ -135,6 +140,8 @@ impl Server {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             next_client_id: 0,
+            custom_propagation: false,
+            loading: false,
         };
         Ok(Server {
             poll,
