@@ -193,14 +193,12 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 
 fn config_rewrite(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     let Some(path) = ctx.core.config_file.clone() else {
-        return Err(ReplyError::Static(
-            "ERR The server is running without a config file",
-        ));
+        return Err(ReplyError::Static(crate::config::NO_CONFIG_FILE_ERR));
     };
     ctx.core
         .config
         .rewrite(&path)
-        .map_err(|e| ReplyError::Owned(format!("ERR Rewriting config file: {e}")))?;
+        .map_err(|e| ReplyError::Owned(crate::config::rewrite_error(&e)))?;
     ctx.reply().ok();
     Ok(())
 }
