@@ -82,6 +82,18 @@ impl Ctx<'_> {
     /// alsoPropagate + preventing the default): for relative TTLs (SET EX →
     /// SET PXAT, EXPIRE → PEXPIREAT), INCRBYFLOAT (→ SET KEEPTTL), etc.
     /// May be called several times for one command; each call is one entry.
+    /// The client's selected database.
+    #[inline]
+    pub fn db(&mut self) -> &mut crate::keyspace::Db {
+        &mut self.core.keyspace.dbs[self.client.db]
+    }
+
+    /// Cached time of this loop turn, for expiry decisions.
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.core.now_ms
+    }
+
     pub fn propagate_as(&mut self, argv: &[&[u8]]) {
         self.core.custom_propagation = true;
         let db = self.client.db;
@@ -388,6 +400,7 @@ pub fn call(
         ctx.core.stats.total_error_replies += 1;
         ctx.client.reply.error(&e.text());
     }
+    core.propagate_expired();
     if core.dirty != dirty_before && spec.has(flags::WRITE) && !core.custom_propagation {
         core.propagate_args(client.db, args);
     }

@@ -30,6 +30,26 @@ pub mod notify {
 }
 
 impl Core {
+    /// Turn keys deleted by expiry (lazily during a command, or by the
+    /// active cycle) into their effects, in order: `DEL` to the AOF, the
+    /// `expired` keyspace event, and WATCH invalidation. Called after every
+    /// command, before the command's own propagation, so the AOF sees the
+    /// deletion first (Redis's deleteExpiredKeyAndPropagate).
+    pub fn propagate_expired(&mut self) {
+        for db in 0..self.keyspace.dbs.len() {
+            if !self.keyspace.dbs[db].has_expired_events() {
+                continue;
+            }
+            let keys: Vec<_> = self.keyspace.dbs[db].drain_expired().collect();
+            for key in keys {
+                let k = key.as_bytes();
+                self.propagate(db, &[b"DEL", k]);
+                self.notify_keyspace_event(notify::EXPIRED, "expired", k, db);
+                self.signal_modified_key(db, k);
+            }
+        }
+    }
+
     /// True when `requirepass` is set and clients must AUTH first.
     pub fn auth_required(&self) -> bool {
         false
