@@ -209,6 +209,12 @@ fn protocol_errors_reply_then_close() {
     assert_protocol_error(&srv, b"*3000000000\r\n", mbulk);
     assert_protocol_error(&srv, b"*1\r\n$abc\r\n", blen);
     assert_protocol_error(&srv, b"*1\r\n$-1\r\n", blen);
+    // Lengths are parsed like Redis's string2ll: no leading zeros, no "-0".
+    assert_protocol_error(&srv, b"*01\r\n", mbulk);
+    assert_protocol_error(&srv, b"*-0\r\n", mbulk);
+    assert_protocol_error(&srv, b"*1\r\n$04\r\n", blen);
+    assert_protocol_error(&srv, b"*2\r\n$4\r\nECHO\r\n$-0\r\n", blen);
+    assert_protocol_error(&srv, b"*1\r\n$+4\r\n", blen);
     // One past the default proto-max-bulk-len (512 MiB).
     assert_protocol_error(&srv, b"*1\r\n$536870913\r\n", blen);
     assert_protocol_error(
