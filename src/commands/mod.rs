@@ -66,6 +66,39 @@ impl Ctx<'_> {
     pub fn reply(&mut self) -> &mut crate::resp::Reply {
         &mut self.client.reply
     }
+
+    /// A write changed `key` in the client's db. Does what Redis does after
+    /// every modification: `dirty++` (so the command is propagated to the
+    /// AOF), invalidates WATCH, and fires the keyspace event `event` of
+    /// `class` (see `server::hooks::notify`). Call once per changed key.
+    pub fn key_changed(&mut self, key: &[u8], class: u32, event: &str) {
+        let db = self.client.db;
+        self.core.dirty += 1;
+        self.core.signal_modified_key(db, key);
+        self.core.notify_keyspace_event(class, event, key, db);
+    }
+
+    /// Log this command to the AOF as `argv` instead of as received (Redis's
+    /// alsoPropagate + preventing the default): for relative TTLs (SET EX →
+    /// SET PXAT, EXPIRE → PEXPIREAT), INCRBYFLOAT (→ SET KEEPTTL), etc.
+    /// May be called several times for one command; each call is one entry.
+    /// The client's selected database.
+    #[inline]
+    pub fn db(&mut self) -> &mut crate::keyspace::Db {
+        &mut self.core.keyspace.dbs[self.client.db]
+    }
+
+    /// Cached time of this loop turn, for expiry decisions.
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.core.now_ms
+    }
+
+    pub fn propagate_as(&mut self, argv: &[&[u8]]) {
+        self.core.custom_propagation = true;
+        let db = self.client.db;
+        self.core.propagate(db, argv);
+    }
 }
 
 pub type Handler = fn(&mut Ctx<'_>, &Args<'_>) -> CmdResult;
@@ -255,7 +288,7 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     core.stats.total_commands_processed += 1;
     let Some(spec) = core.registry.lookup(args.get(0)) else {
         let e = unknown_command_error(args);
-        client.reply.error(&e.text());
+        reject(core, client, e);
         return;
     };
     let (spec, parent) = if spec.subcommands.is_empty() || (args.len() < 2 && spec.arity_ok(1)) {
@@ -279,13 +312,96 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     };
     if !spec.arity_ok(args.len()) {
         let e = ReplyError::WrongArity(full_name(parent, spec));
-        client.reply.error(&e.text());
+        reject(core, client, e);
         return;
     }
     client.last_cmd = Some(spec);
     client.last_cmd_parent = parent;
+    if !client.authenticated && core.auth_required() && !spec.has(flags::NO_AUTH) {
+        reject(core, client, ReplyError::NoAuth);
+        return;
+    }
+    // Like Redis, make room before every command when a limit is set, and
+    // refuse commands that may grow memory if that failed (inside MULTI,
+    // queueing itself grows memory, so everything but EXEC/DISCARD is refused).
+    if core.evict_before_command()
+        && (spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::NO_MULTI)))
+    {
+        reject(core, client, ReplyError::Oom);
+        return;
+    }
+    // RESP2 subscribers may only manage subscriptions (RESP3 ones may do anything).
+    if client.subscriptions > 0
+        && client.reply.proto == crate::resp::Proto::Resp2
+        && !spec.has(flags::PUBSUB_OK)
+    {
+        let e = ReplyError::Owned(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            full_name(parent, spec)
+        ));
+        reject(core, client, e);
+        return;
+    }
+    if client.multi.is_some() && !spec.has(flags::NO_MULTI) {
+        queue_multi(client, spec, args);
+        return;
+    }
+    if core.loading && !spec.has(flags::LOADING) {
+        reject(
+            core,
+            client,
+            ReplyError::Static("LOADING Redis is loading the dataset in memory"),
+        );
+        return;
+    }
+    call(core, client, spec, args);
+}
+
+/// Reply with a dispatch-time error. Inside MULTI this also dooms the
+/// transaction (EXEC then answers -EXECABORT), as Redis's flagTransaction.
+fn reject(core: &mut Core, client: &mut ClientState, e: ReplyError) {
+    core.stats.total_error_replies += 1;
+    if let Some(m) = client.multi.as_mut() {
+        m.aborted = true;
+    }
+    client.reply.error(&e.text());
+}
+
+/// Queue a command inside MULTI: copy argv (the query buffer is reused).
+fn queue_multi(client: &mut ClientState, spec: &'static CommandSpec, args: &Args<'_>) {
+    if let Some(m) = client.multi.as_mut() {
+        let mut buf = Vec::new();
+        let mut ranges = Vec::with_capacity(args.len());
+        for a in args.iter() {
+            ranges.push((buf.len(), buf.len() + a.len()));
+            buf.extend_from_slice(a);
+        }
+        m.queued
+            .push(crate::server::client::QueuedCommand { spec, buf, ranges });
+    }
+    client.reply.raw(b"+QUEUED\r\n");
+}
+
+/// Run a handler and propagate its effect (also used by EXEC).
+///
+/// Propagation rule (Redis's `call`): if the command is WRITE and changed
+/// the dataset (`dirty` moved), the AOF gets argv as received, unless the
+/// handler logged a deterministic form itself with `Ctx::propagate_as`.
+pub fn call(
+    core: &mut Core,
+    client: &mut ClientState,
+    spec: &'static CommandSpec,
+    args: &Args<'_>,
+) {
+    let dirty_before = core.dirty;
+    core.custom_propagation = false;
     let mut ctx = Ctx { core, client };
     if let Err(e) = (spec.run)(&mut ctx, args) {
+        ctx.core.stats.total_error_replies += 1;
         ctx.client.reply.error(&e.text());
+    }
+    core.propagate_expired();
+    if core.dirty != dirty_before && spec.has(flags::WRITE) && !core.custom_propagation {
+        core.propagate_args(client.db, args);
     }
 }

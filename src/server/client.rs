@@ -135,6 +135,21 @@ pub mod flags {
     pub const NO_EVICT: u32 = 1 << 6;
 }
 
+/// A command queued by MULTI, with its own copy of argv.
+pub struct QueuedCommand {
+    pub spec: &'static crate::commands::CommandSpec,
+    pub buf: Vec<u8>,
+    pub ranges: Vec<(usize, usize)>,
+}
+
+/// MULTI state (Redis's `multiState`).
+#[derive(Default)]
+pub struct MultiState {
+    pub queued: Vec<QueuedCommand>,
+    /// A command failed to queue: EXEC must answer -EXECABORT.
+    pub aborted: bool,
+}
+
 pub struct ClientState {
     pub id: u64,
     pub token: Token,
@@ -155,6 +170,10 @@ pub struct ClientState {
     pub last_cmd: Option<&'static crate::commands::CommandSpec>,
     pub last_cmd_parent: Option<&'static crate::commands::CommandSpec>,
     pub authenticated: bool,
+    /// Channels + patterns subscribed (RESP2 clients are then in pub/sub mode).
+    pub subscriptions: usize,
+    /// Some while inside MULTI.
+    pub multi: Option<Box<MultiState>>,
 }
 
 impl ClientState {

@@ -19,6 +19,7 @@ pub mod client;
 pub mod clients;
 pub mod cron;
 pub mod event_loop;
+pub mod hooks;
 pub mod listen;
 
 use std::io;
@@ -30,6 +31,7 @@ use mio::{Events, Poll, Token};
 
 use crate::commands::Registry;
 use crate::config::Config;
+use crate::keyspace::Keyspace;
 use crate::stats::Stats;
 pub use clients::Clients;
 use listen::Listener;
@@ -48,6 +50,7 @@ pub struct Core {
     pub config_file: Option<PathBuf>,
     pub registry: Registry,
     pub clients: Clients,
+    pub keyspace: Keyspace,
     pub stats: Stats,
     /// Unix time in ms, read once per loop turn (Redis's `server.mstime`).
     pub now_ms: u64,
@@ -61,6 +64,10 @@ pub struct Core {
     pub tcp_addrs: Vec<SocketAddr>,
     pub executable: String,
     pub next_client_id: u64,
+    /// Set by `Ctx::propagate_as` during a command: skip default propagation.
+    pub custom_propagation: bool,
+    /// Replaying the AOF: commands without the LOADING flag get -LOADING.
+    pub loading: bool,
 }
 
 pub fn unix_ms() -> u64 {
@@ -121,6 +128,7 @@ impl Server {
         let core = Core {
             registry: Registry::new(),
             clients: Clients::default(),
+            keyspace: Keyspace::new(config.databases as usize),
             stats: Stats::default(),
             now_ms: unix_ms(),
             started: Instant::now(),
@@ -135,6 +143,8 @@ impl Server {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             next_client_id: 0,
+            custom_propagation: false,
+            loading: false,
         };
         Ok(Server {
             poll,
