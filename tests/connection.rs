@@ -386,10 +386,8 @@ fn command_count_info_docs_shapes() {
     );
 }
 
-/// Known bug: an unknown name in COMMAND INFO is answered `*-1` (null
-/// array); Redis answers a null bulk, `$-1` in RESP2 and `_` in RESP3.
+/// An unknown name in COMMAND INFO is a null bulk (`$-1`), as in Redis.
 #[test]
-#[ignore = "server bug: COMMAND INFO unknown name replies *-1, Redis replies $-1"]
 fn command_info_unknown_name_is_null_bulk() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
@@ -397,10 +395,8 @@ fn command_info_unknown_name_is_null_bulk() {
     c.expect(b"*1\r\n$-1\r\n");
 }
 
-/// Known bug: ECHO lacks the `loading` flag Redis gives it, and in RESP3 the
-/// key-specs and (empty) subcommands fields are arrays where Redis sends sets.
+/// COMMAND INFO echo matches Redis byte for byte, in RESP2 and RESP3.
 #[test]
-#[ignore = "server bug: COMMAND INFO echo flags and RESP3 container types differ from Redis"]
 fn command_info_echo_matches_redis() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
