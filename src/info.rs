@@ -256,9 +256,12 @@ fn stats(core: &Core, o: &mut String) {
          evicted_keys:{}\r\n\
          keyspace_hits:0\r\n\
          keyspace_misses:0\r\n\
-         pubsub_channels:0\r\n\
-         pubsub_patterns:0\r\n\
-         total_error_replies:{}\r\n",
+         pubsub_channels:{}\r\n\
+         pubsub_patterns:{}\r\n\
+         pubsubshard_channels:0\r\n\
+         total_error_replies:{}\r\n\
+         client_query_buffer_limit_disconnections:{}\r\n\
+         client_output_buffer_limit_disconnections:{}\r\n",
         s.total_connections_received,
         s.total_commands_processed,
         s.instantaneous_ops_per_sec(),
@@ -266,7 +269,11 @@ fn stats(core: &Core, o: &mut String) {
         s.total_net_output_bytes,
         s.rejected_connections,
         s.evicted_keys,
+        core.pubsub.channel_count(),
+        core.pubsub.pattern_count(),
         s.total_error_replies,
+        s.client_query_buffer_limit_disconnections,
+        s.client_output_buffer_limit_disconnections,
     );
 }
 

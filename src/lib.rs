@@ -8,12 +8,14 @@
 //! - `info`, `stats`: INFO rendering and server counters.
 //! - `error`: every client-visible error string.
 //! - `glob`: Redis's glob matcher (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
+//! - `pubsub`: channel and pattern subscription indexes (PUBLISH fan-out).
 
 pub mod commands;
 pub mod config;
 pub mod error;
 pub mod glob;
 pub mod info;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod stats;
