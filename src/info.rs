@@ -243,6 +243,7 @@ fn persistence(core: &Core, o: &mut String) {
 
 fn stats(core: &Core, o: &mut String) {
     let s = &core.stats;
+    let ks = core.keyspace.stats();
     let _ = write!(
         o,
         "# Stats\r\n\
@@ -252,10 +253,13 @@ fn stats(core: &Core, o: &mut String) {
          total_net_input_bytes:{}\r\n\
          total_net_output_bytes:{}\r\n\
          rejected_connections:{}\r\n\
-         expired_keys:0\r\n\
+         expired_keys:{}\r\n\
+         expired_stale_perc:{:.2}\r\n\
+         expired_time_cap_reached_count:{}\r\n\
+         expire_cycle_cpu_milliseconds:{}\r\n\
          evicted_keys:{}\r\n\
-         keyspace_hits:0\r\n\
-         keyspace_misses:0\r\n\
+         keyspace_hits:{}\r\n\
+         keyspace_misses:{}\r\n\
          pubsub_channels:{}\r\n\
          pubsub_patterns:{}\r\n\
          pubsubshard_channels:0\r\n\
@@ -268,7 +272,13 @@ fn stats(core: &Core, o: &mut String) {
         s.total_net_input_bytes,
         s.total_net_output_bytes,
         s.rejected_connections,
+        ks.expired_keys,
+        ks.expired_stale_perc * 100.0,
+        ks.expired_time_cap_reached_count,
+        ks.expire_cycle_cpu_milliseconds,
         s.evicted_keys,
+        ks.keyspace_hits,
+        ks.keyspace_misses,
         core.pubsub.channel_count(),
         core.pubsub.pattern_count(),
         s.total_error_replies,
@@ -310,5 +320,17 @@ fn cpu(o: &mut String) {
 
 fn keyspace(core: &Core, o: &mut String) {
     o.push_str("# Keyspace\r\n");
-    let _ = core;
+    for db in &core.keyspace.dbs {
+        if db.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            o,
+            "db{}:keys={},expires={},avg_ttl={}\r\n",
+            db.id(),
+            db.len(),
+            db.volatile_len(),
+            db.avg_ttl_ms()
+        );
+    }
 }

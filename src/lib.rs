@@ -7,6 +7,8 @@
 //! - `config`: the option table behind the config file, CLI flags and CONFIG.
 //! - `info`, `stats`: INFO rendering and server counters.
 //! - `error`: every client-visible error string.
+//! - `keyspace`: databases of keys → values, TTL index, active expiry (no I/O).
+//! - `util`: Redis-exact number parsing and formatting.
 //! - `glob`: Redis's glob matcher (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
 //! - `pubsub`: channel and pattern subscription indexes (PUBLISH fan-out).
 
@@ -15,10 +17,12 @@ pub mod config;
 pub mod error;
 pub mod glob;
 pub mod info;
+pub mod keyspace;
 pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod stats;
+pub mod util;
 
 /// The Redis version whose behaviour we follow (INFO redis_version, HELLO).
 pub const REDIS_VERSION: &str = "7.2.4";

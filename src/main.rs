@@ -44,7 +44,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let cfg = opts.config;
+    let mut cfg = opts.config;
     if let Err(e) = init_logging(&cfg) {
         eprintln!("{e}");
         return ExitCode::FAILURE;
@@ -56,6 +56,10 @@ fn main() -> ExitCode {
     if let Err(e) = std::env::set_current_dir(&cfg.dir) {
         eprintln!("Can't chdir to '{}': {e}", cfg.dir);
         return ExitCode::FAILURE;
+    }
+    // CONFIG GET dir answers the absolute working directory, as Redis does.
+    if let Ok(cwd) = std::env::current_dir() {
+        cfg.dir = cwd.display().to_string();
     }
     if !cfg.pidfile.is_empty()
         && let Err(e) = std::fs::write(&cfg.pidfile, format!("{}\n", std::process::id()))

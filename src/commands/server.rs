@@ -23,6 +23,12 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("command", -1, LOADING | STALE, command_no_sub)
         .doc(SRV, "2.8.13", "O(N) where N is the total number of Redis commands", "Returns detailed information about all commands.")
         .subs(COMMAND_SUBCOMMANDS),
+    CommandSpec::new("dbsize", 1, READONLY | FAST, dbsize)
+        .doc(SRV, "1.0.0", "O(1)", "Returns the number of keys in the database."),
+    CommandSpec::new("flushdb", -1, WRITE, flushdb)
+        .doc(SRV, "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database."),
+    CommandSpec::new("flushall", -1, WRITE, flushall)
+        .doc(SRV, "1.0.0", "O(N) where N is the total number of keys in all databases", "Removes all keys from all databases."),
     CommandSpec::new("cluster", -2, 0, cluster)
         .doc("cluster", "3.0.0", "Depends on subcommand.", "A container for Redis Cluster commands."),
 ];
@@ -149,6 +155,42 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     Ok(())
 }
 
+fn dbsize(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
+    let n = ctx.db().len() as i64;
+    ctx.reply().int(n);
+    Ok(())
+}
+
+/// FLUSHDB/FLUSHALL take an optional ASYNC|SYNC; both free synchronously here
+/// (freeing is fast enough without a lazyfree thread, and keeps us single-threaded).
+fn flush_mode_ok(args: &Args<'_>) -> CmdResult {
+    match args.len() {
+        1 => Ok(()),
+        2 if args.is(1, "async") || args.is(1, "sync") => Ok(()),
+        _ => Err(ReplyError::Syntax),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
+    flush_mode_ok(args)?;
+    let db = ctx.client.db;
+    // Before clearing: WATCH only cares about keys that existed.
+    ctx.core.signal_flushed_db(Some(db));
+    ctx.db().clear();
+    ctx.core.dirty += 1;
+    ctx.reply().ok();
+    Ok(())
+}
+
+fn flushall(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
+    flush_mode_ok(args)?;
+    ctx.core.signal_flushed_db(None);
+    ctx.core.keyspace.flush_all();
+    ctx.core.dirty += 1;
+    ctx.reply().ok();
+    Ok(())
+}
+
 fn cluster(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     Err(ReplyError::Static(
         "ERR This instance has cluster support disabled",
@@ -187,20 +229,19 @@ fn config_set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 
 fn config_resetstat(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     ctx.core.stats.reset();
+    ctx.core.keyspace.reset_stats();
     ctx.reply().ok();
     Ok(())
 }
 
 fn config_rewrite(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     let Some(path) = ctx.core.config_file.clone() else {
-        return Err(ReplyError::Static(
-            "ERR The server is running without a config file",
-        ));
+        return Err(ReplyError::Static(crate::config::NO_CONFIG_FILE_ERR));
     };
     ctx.core
         .config
         .rewrite(&path)
-        .map_err(|e| ReplyError::Owned(format!("ERR Rewriting config file: {e}")))?;
+        .map_err(|e| ReplyError::Owned(crate::config::rewrite_error(&e)))?;
     ctx.reply().ok();
     Ok(())
 }
@@ -239,31 +280,39 @@ fn command_count(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     Ok(())
 }
 
-/// ACL categories derived from flags and group, as Redis derives them.
+/// ACL categories derived from flags and group, in Redis's category-bit
+/// order (keyspace, read, write, ..., hash, string, ..., pubsub, admin,
+/// fast, slow, blocking, dangerous, connection, transaction).
 fn acl_categories(spec: &CommandSpec) -> Vec<&'static str> {
     let mut v = Vec::new();
-    if spec.has(WRITE) {
-        v.push("@write");
+    if spec.group == "generic" {
+        v.push("@keyspace");
     }
     if spec.has(READONLY) {
         v.push("@read");
     }
-    if spec.has(ADMIN) {
-        v.push("@admin");
-        v.push("@dangerous");
+    if spec.has(WRITE) {
+        v.push("@write");
+    }
+    match spec.group {
+        "hash" => v.push("@hash"),
+        "string" => v.push("@string"),
+        _ => {}
     }
     if spec.has(PUBSUB) {
         v.push("@pubsub");
     }
-    if spec.has(FAST) {
-        v.push("@fast");
-    } else {
-        v.push("@slow");
+    if spec.has(ADMIN) {
+        v.push("@admin");
+    }
+    v.push(if spec.has(FAST) { "@fast" } else { "@slow" });
+    if spec.has(BLOCKING) {
+        v.push("@blocking");
+    }
+    if spec.has(ADMIN) {
+        v.push("@dangerous");
     }
     match spec.group {
-        "string" => v.push("@string"),
-        "hash" => v.push("@hash"),
-        "generic" => v.push("@keyspace"),
         "connection" => v.push("@connection"),
         "transactions" => v.push("@transaction"),
         _ => {}
@@ -293,8 +342,12 @@ fn write_command_info(r: &mut Reply, parent: Option<&CommandSpec>, spec: &Comman
         r.simple(c);
     }
     r.set(0); // tips
-    r.array(0); // key specs
-    r.array(spec.subcommands.len());
+    r.set(0); // key specs (first/last/step above carry the key positions)
+    if spec.subcommands.is_empty() {
+        r.set(0);
+    } else {
+        r.array(spec.subcommands.len());
+    }
     for sub in spec.subcommands {
         write_command_info(r, Some(spec), sub);
     }
@@ -314,7 +367,7 @@ fn command_info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     for s in specs {
         match s {
             Some(spec) => write_command_info(r, None, spec),
-            None => r.null_array(),
+            None => r.null(),
         }
     }
     Ok(())

@@ -97,23 +97,34 @@ fn find_cr(buf: &[u8], from: usize) -> Option<usize> {
     if cr + 1 < buf.len() { Some(cr) } else { None }
 }
 
-/// Parse a signed decimal the way Redis's string2ll does for protocol counts.
+/// Parse a signed decimal exactly as Redis's string2ll does for protocol
+/// counts: no sign other than a leading '-', no leading zeros ("01"), no
+/// "-0", no spaces. Redis rejects those, so `*01` or `$-0` are protocol
+/// errors, not 1 and 0.
 fn parse_len(digits: &[u8]) -> Option<i64> {
-    let (neg, digits) = match digits.first() {
-        Some(b'-') => (true, &digits[1..]),
+    let (neg, digits) = match digits.split_first() {
+        Some((b'-', rest)) => (true, rest),
         _ => (false, digits),
     };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
+    match digits {
+        [] => return None,
+        [b'0'] if !neg => return Some(0),
+        [b'1'..=b'9', ..] if digits.len() <= 19 => {}
+        _ => return None,
     }
-    let mut v: i64 = 0;
+    let mut v: u64 = 0;
     for &d in digits {
         if !d.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
+        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
     }
-    Some(if neg { -v } else { v })
+    if neg {
+        // i64::MIN is accepted, as by string2ll.
+        0i64.checked_sub_unsigned(v)
+    } else {
+        i64::try_from(v).ok()
+    }
 }
 
 impl RequestParser {
@@ -410,6 +421,15 @@ mod tests {
             (b"*1\r\n$-1\r\n", ProtocolError::InvalidBulkLength),
             (b"*1\r\n$abc\r\n", ProtocolError::InvalidBulkLength),
             (b"*1\r\n$600000000\r\n", ProtocolError::InvalidBulkLength),
+            // string2ll rejects leading zeros, "-0", '+' and spaces.
+            (b"*01\r\n", ProtocolError::InvalidMultibulkLength),
+            (b"*-0\r\n", ProtocolError::InvalidMultibulkLength),
+            (b"*+1\r\n", ProtocolError::InvalidMultibulkLength),
+            (b"*1 \r\n", ProtocolError::InvalidMultibulkLength),
+            (b"*\r\n", ProtocolError::InvalidMultibulkLength),
+            (b"*1\r\n$04\r\n", ProtocolError::InvalidBulkLength),
+            (b"*1\r\n$-0\r\n", ProtocolError::InvalidBulkLength),
+            (b"*1\r\n$\r\n", ProtocolError::InvalidBulkLength),
             (b"SET \"a b\r\n", ProtocolError::UnbalancedQuotes),
             (b"SET \"a\"b c\r\n", ProtocolError::UnbalancedQuotes),
         ];
@@ -426,6 +446,31 @@ mod tests {
             ProtocolError::ExpectedDollar(b'x').message(),
             "ERR Protocol error: expected '$', got 'x'"
         );
+    }
+
+    #[test]
+    fn parse_len_matches_string2ll() {
+        assert_eq!(parse_len(b"0"), Some(0));
+        assert_eq!(parse_len(b"7"), Some(7));
+        assert_eq!(parse_len(b"-1"), Some(-1));
+        assert_eq!(parse_len(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_len(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"-0",
+            b"00",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"1a",
+            b"9223372036854775808",
+            b"-9223372036854775809",
+            b"12345678901234567890",
+        ] {
+            assert_eq!(parse_len(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

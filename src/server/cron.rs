@@ -2,6 +2,8 @@
 //! timeouts, giving back query-buffer memory. Active expiry, eviction and
 //! AOF child reaping hook in here too.
 
+use std::time::Duration;
+
 use super::Server;
 use super::client::flags;
 
@@ -9,6 +11,10 @@ impl Server {
     pub(crate) fn cron(&mut self) {
         let now = self.core.now_ms;
         self.core.stats.sample_ops(now);
+        // Slow active-expire cycle: up to 25% of a cron period (Redis expire.c).
+        let budget = Duration::from_micros(250_000 / self.core.config.hz.clamp(1, 500));
+        self.core.keyspace.active_expire_cycle(now, budget);
+        self.core.propagate_expired();
         let timeout_ms = self.core.config.timeout.saturating_mul(1000);
         let mut idle = Vec::new();
         for c in self.core.clients.iter_mut() {

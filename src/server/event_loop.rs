@@ -383,6 +383,15 @@ impl Server {
     /// End of turn: AOF first (so nothing is acknowledged before it is
     /// logged), then replies, then deferred closes.
     fn before_sleep(&mut self) {
+        // Fast active-expire cycle (~1 ms) when the slow one ran out of time
+        // or found many stale keys (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
+        if self.core.keyspace.fast_expire_wanted() {
+            self.core.now_ms = unix_ms();
+            self.core
+                .keyspace
+                .active_expire_cycle(self.core.now_ms, Duration::from_millis(1));
+            self.core.propagate_expired();
+        }
         let mut toks = std::mem::take(&mut self.core.clients.pending_writes);
         for &tok in &toks {
             self.flush_client(tok);

@@ -48,6 +48,26 @@ pub enum KeyPresence {
 pub type ExecOps = Vec<(usize, Vec<Vec<u8>>)>;
 
 impl Core {
+    /// Turn keys deleted by expiry (lazily during a command, or by the
+    /// active cycle) into their effects, in order: `DEL` to the AOF, the
+    /// `expired` keyspace event, and WATCH invalidation. Called after every
+    /// command, before the command's own propagation, so the AOF sees the
+    /// deletion first (Redis's deleteExpiredKeyAndPropagate).
+    pub fn propagate_expired(&mut self) {
+        for db in 0..self.keyspace.dbs.len() {
+            if !self.keyspace.dbs[db].has_expired_events() {
+                continue;
+            }
+            let keys: Vec<_> = self.keyspace.dbs[db].drain_expired().collect();
+            for key in keys {
+                let k = key.as_bytes();
+                self.propagate(db, &[b"DEL", k]);
+                self.notify_keyspace_event(notify::EXPIRED, "expired", k, db);
+                self.signal_modified_key(db, k);
+            }
+        }
+    }
+
     /// True when `requirepass` is set and clients must AUTH first.
     #[inline]
     pub fn auth_required(&self) -> bool {
@@ -64,9 +84,17 @@ impl Core {
     /// Presence of `key` in `db` for WATCH and EXEC (Redis's dictFind /
     /// keyIsExpired): must not expire, touch or count hits.
     pub fn key_presence(&self, db: usize, key: &[u8]) -> KeyPresence {
-        // Wired to the keyspace when it lands; until then nothing is stored.
-        let _ = (db, key);
-        KeyPresence::Missing
+        let Some(d) = self.keyspace.dbs.get(db) else {
+            return KeyPresence::Missing;
+        };
+        if d.peek(key, self.now_ms).is_some() {
+            KeyPresence::Live
+        } else if d.expire_at(key).is_some_and(|at| self.now_ms > at) {
+            // Still stored (peek hides stale keys), deadline passed.
+            KeyPresence::Expired
+        } else {
+            KeyPresence::Missing
+        }
     }
 
     /// A key in `db` was modified, deleted or expired: clients WATCHing it

@@ -41,8 +41,10 @@ fn parse_bind(addr: &str) -> Option<IpAddr> {
 pub fn open_listeners(cfg: &Config, reg: &Registry) -> Result<Vec<Listener>, StartupError> {
     let mut out = Vec::new();
     if cfg.port != 0 {
-        for addr in &cfg.bind {
-            let optional = addr.starts_with('-');
+        for (i, addr) in cfg.bind.iter().enumerate() {
+            // "bind -::1": skip the address if it is unavailable.
+            let optional =
+                addr.starts_with('-') || cfg.bind_optional.get(i).copied().unwrap_or(false);
             let Some(ip) = parse_bind(addr) else {
                 return Err(StartupError::Bind {
                     addr: addr.clone(),

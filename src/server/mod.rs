@@ -31,6 +31,7 @@ use mio::{Events, Poll, Token};
 
 use crate::commands::Registry;
 use crate::config::Config;
+use crate::keyspace::Keyspace;
 use crate::stats::Stats;
 pub use clients::Clients;
 use listen::Listener;
@@ -49,6 +50,7 @@ pub struct Core {
     pub config_file: Option<PathBuf>,
     pub registry: Registry,
     pub clients: Clients,
+    pub keyspace: Keyspace,
     pub stats: Stats,
     /// Unix time in ms, read once per loop turn (Redis's `server.mstime`).
     pub now_ms: u64,
@@ -145,6 +147,7 @@ impl Server {
         let mut core = Core {
             registry,
             clients: Clients::default(),
+            keyspace: Keyspace::new(config.databases as usize),
             stats: Stats::default(),
             now_ms: unix_ms(),
             started: Instant::now(),
