@@ -479,7 +479,8 @@ pub fn client_info_line(c: &ClientState, qbuf: usize, core: &Core) -> String {
         multi_mem,
         crate::server::client::READ_CHUNK,
         c.pending_output(),
-        c.reply.buf.capacity(),
+        // What client-output-buffer-limit compares (Redis's omem).
+        c.pending_output(),
         c.reply.buf.capacity() + qbuf,
         events,
         c.last_cmd
