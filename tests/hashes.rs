@@ -1525,7 +1525,8 @@ fn keyspace_events() {
     let event = |sub: &mut RawConn| {
         let r = sub.read_reply();
         let text = String::from_utf8_lossy(&r).into_owned();
-        let name = text.split("__keyevent@0__:").nth(1).unwrap_or_default();
+        // The pattern comes first in a pmessage; the channel is the last match.
+        let name = text.rsplit("__keyevent@0__:").next().unwrap_or_default();
         name.split("\r\n").next().unwrap_or_default().to_string()
     };
     for want in [
