@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod connection;
+pub mod hash;
 pub mod pubsub;
 pub mod server;
 pub mod transaction;
@@ -188,13 +189,16 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 }
 
 /// All family tables, in COMMAND order.
-fn families() -> [&'static [CommandSpec]; 4] {
-    [
-        connection::COMMANDS,
-        server::COMMANDS,
-        pubsub::COMMANDS,
-        transaction::COMMANDS,
-    ]
+static FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    server::COMMANDS,
+    hash::COMMANDS,
+    pubsub::COMMANDS,
+    transaction::COMMANDS,
+];
+
+fn families() -> impl Iterator<Item = &'static [CommandSpec]> {
+    FAMILIES.iter().copied()
 }
 
 /// Names up to this length are lowercased on the stack for lookup.
