@@ -8,6 +8,7 @@
 //! - `info`, `stats`: INFO rendering and server counters.
 //! - `error`: every client-visible error string.
 //! - `keyspace`: databases of keys → values, TTL index, active expiry (no I/O).
+//! - `persistence`: the append-only file: logging, loading, BGREWRITEAOF by fork.
 //! - `util`: Redis-exact number parsing and formatting.
 //! - `glob`: Redis's glob matcher (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
 
@@ -17,6 +18,7 @@ pub mod error;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod persistence;
 pub mod resp;
 pub mod server;
 pub mod stats;

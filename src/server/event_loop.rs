@@ -45,25 +45,7 @@ impl Server {
                 return Err(e);
             }
             self.core.now_ms = unix_ms();
-            ready.clear();
-            for ev in self.events.iter() {
-                let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
-                ready.push((ev.token(), readable, ev.is_writable()));
-            }
-            for &(tok, readable, writable) in &ready {
-                if tok.0 < self.listeners.len() {
-                    self.accept(tok.0);
-                } else if tok == SIGNAL_TOKEN {
-                    self.drain_signals();
-                } else {
-                    if writable {
-                        self.flush_client(tok);
-                    }
-                    if readable {
-                        self.handle_readable(tok);
-                    }
-                }
-            }
+            self.handle_events(&mut ready);
             self.run_pending_reads();
             self.before_sleep();
             if self.core.now_ms >= next_cron_ms {
@@ -77,6 +59,49 @@ impl Server {
         }
         self.finish_shutdown();
         Ok(())
+    }
+
+    /// Accept, read and write for every event of the last poll.
+    fn handle_events(&mut self, ready: &mut Vec<(Token, bool, bool)>) {
+        ready.clear();
+        for ev in self.events.iter() {
+            let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+            ready.push((ev.token(), readable, ev.is_writable()));
+        }
+        for &(tok, readable, writable) in ready.iter() {
+            if tok.0 < self.listeners.len() {
+                self.accept(tok.0);
+            } else if tok == SIGNAL_TOKEN {
+                self.drain_signals();
+            } else {
+                if writable {
+                    self.flush_client(tok);
+                }
+                if readable {
+                    self.handle_readable(tok);
+                }
+            }
+        }
+    }
+
+    /// One non-blocking turn of the loop without cron, for long jobs that
+    /// run before serving (AOF loading, Redis's processEventsWhileBlocked):
+    /// clients connect and get answers (-LOADING for most commands),
+    /// SHUTDOWN and signals set `core.shutdown` for the job to check.
+    pub fn process_events_while_blocked(&mut self) {
+        let mut ready = Vec::new();
+        match self.poll.poll(&mut self.events, Some(Duration::ZERO)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                warn!("Polling while blocked: {e}");
+                return;
+            }
+        }
+        self.core.now_ms = unix_ms();
+        self.handle_events(&mut ready);
+        self.run_pending_reads();
+        self.before_sleep();
     }
 
     fn pending_reads_nonempty(&self) -> bool {
@@ -368,6 +393,9 @@ impl Server {
                 .active_expire_cycle(self.core.now_ms, Duration::from_millis(1));
             self.core.propagate_expired();
         }
+        // The turn's writes reach the AOF (and the disk, for appendfsync
+        // always) before any reply of the turn is written.
+        crate::persistence::before_sleep(&mut self.core);
         let mut toks = std::mem::take(&mut self.core.clients.pending_writes);
         for &tok in &toks {
             self.flush_client(tok);
@@ -390,7 +418,11 @@ impl Server {
         }
     }
 
-    fn finish_shutdown(&mut self) {
+    /// Final work before exiting: make the AOF durable, remove the unix
+    /// socket and the pidfile. Also called by `main` when loading ends in a
+    /// shutdown request.
+    pub fn finish_shutdown(&mut self) {
+        crate::persistence::shutdown(&mut self.core);
         for l in &self.listeners {
             if let Listener::Unix(_, path) = l {
                 let _ = std::fs::remove_file(path);

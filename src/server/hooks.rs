@@ -3,7 +3,8 @@
 //! - `signal_modified_key`: invalidates WATCH (Redis db.c signalModifiedKey);
 //! - `notify_keyspace_event`: keyspace notifications (Redis notify.c);
 //! - `propagate`: feeds the AOF with the deterministic form of a write
-//!   (Redis server.c propagate / alsoPropagate).
+//!   (Redis server.c propagate / alsoPropagate); the AOF itself is
+//!   persistence/aof.rs.
 //!
 //! Each body belongs to its feature (transactions, pub/sub, persistence);
 //! they are grouped here so every caller uses one stable API.
@@ -80,12 +81,31 @@ impl Core {
     }
 
     /// Append one write, in its deterministic form, to the AOF stream for `db`.
+    #[inline]
     pub fn propagate(&mut self, db: usize, argv: &[&[u8]]) {
-        let _ = (db, argv);
+        if self.aof.feeding() {
+            self.aof.feed(db, argv.len(), argv.iter().copied());
+        }
     }
 
     /// `propagate` for a command logged as received (no argv copy).
+    #[inline]
     pub fn propagate_args(&mut self, db: usize, args: &crate::commands::Args<'_>) {
-        let _ = (db, args);
+        if self.aof.feeding() {
+            self.aof.feed(db, args.len(), args.iter());
+        }
+    }
+
+    /// EXEC calls this before running its queued commands and
+    /// `propagate_multi_end` after: what they propagate is wrapped in
+    /// MULTI/EXEC in the AOF (only if anything is), so replaying a log cut
+    /// short never applies half a transaction. BGREWRITEAOF in between is
+    /// answered "scheduled" and starts after the transaction.
+    pub fn propagate_multi_begin(&mut self) {
+        self.aof.multi_begin();
+    }
+
+    pub fn propagate_multi_end(&mut self) {
+        self.aof.multi_end();
     }
 }

@@ -68,6 +68,8 @@ pub struct Core {
     pub custom_propagation: bool,
     /// Replaying the AOF: commands without the LOADING flag get -LOADING.
     pub loading: bool,
+    /// Append-only file state (persistence/aof.rs).
+    pub aof: crate::persistence::Aof,
 }
 
 pub fn unix_ms() -> u64 {
@@ -145,6 +147,7 @@ impl Server {
             next_client_id: 0,
             custom_propagation: false,
             loading: false,
+            aof: crate::persistence::Aof::new(),
         };
         Ok(Server {
             poll,
@@ -179,6 +182,6 @@ impl Server {
 pub fn config_changed(core: &mut Core, changed: &[&'static str]) {
     for name in changed {
         tracing::debug!("config {name} changed");
+        crate::persistence::config_changed(core, name);
     }
-    let _ = core;
 }
