@@ -16,7 +16,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(1)",
         "Returns the server's liveliness response.",
     ),
-    CommandSpec::new("echo", 2, FAST | STALE, echo).doc(
+    CommandSpec::new("echo", 2, LOADING | STALE | FAST, echo).doc(
         CONN,
         "1.0.0",
         "O(1)",

@@ -267,21 +267,23 @@ pub fn full_name(parent: Option<&CommandSpec>, spec: &CommandSpec) -> String {
 }
 
 /// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `
+/// Like Redis: the name is cut at 128 bytes, and arguments are appended
+/// while the argument list is shorter than 128 bytes, each cut to fit.
 fn unknown_command_error(args: &Args<'_>) -> ReplyError {
-    let mut msg = format!(
-        "ERR unknown command '{}', with args beginning with: ",
-        printable(args.get(0), 128)
-    );
+    let mut list = String::new();
     for a in args.iter().skip(1) {
-        // Redis stops adding arguments once the message is long.
-        if msg.len() >= 128 {
+        if list.len() >= 128 {
             break;
         }
-        msg.push('\'');
-        msg.push_str(&printable(a, 128 - msg.len().min(128)));
-        msg.push_str("' ");
+        let room = 128 - list.len();
+        list.push('\'');
+        list.push_str(&printable(a, room));
+        list.push_str("' ");
     }
-    ReplyError::Owned(msg)
+    ReplyError::Owned(format!(
+        "ERR unknown command '{}', with args beginning with: {list}",
+        printable(args.get(0), 128)
+    ))
 }
 
 /// Run one request for a client: look up, check, call, account.
