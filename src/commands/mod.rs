@@ -9,6 +9,7 @@
 pub mod args;
 pub mod connection;
 pub mod hash;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod transaction;
@@ -194,6 +195,7 @@ static FAMILIES: &[&[CommandSpec]] = &[
     server::COMMANDS,
     hash::COMMANDS,
     pubsub::COMMANDS,
+    persistence::COMMANDS,
     transaction::COMMANDS,
 ];
 
