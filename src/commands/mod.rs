@@ -284,7 +284,6 @@ impl Registry {
     /// Redis's COMMAND shows them).
     pub fn all(&self) -> impl Iterator<Item = &'static CommandSpec> + '_ {
         families()
-            .into_iter()
             .flat_map(|f| f.iter())
             .filter(|s| !self.disabled.iter().any(|d| std::ptr::eq(*d, *s)))
     }
