@@ -68,6 +68,8 @@ pub struct Core {
     pub custom_propagation: bool,
     /// Replaying the AOF: commands without the LOADING flag get -LOADING.
     pub loading: bool,
+    /// Active expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off; lazy expiry always runs).
+    pub active_expire_enabled: bool,
 }
 
 pub fn unix_ms() -> u64 {
@@ -145,6 +147,7 @@ impl Server {
             next_client_id: 0,
             custom_propagation: false,
             loading: false,
+            active_expire_enabled: true,
         };
         Ok(Server {
             poll,
