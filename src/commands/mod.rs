@@ -8,6 +8,9 @@
 
 pub mod args;
 pub mod connection;
+pub mod debug;
+pub mod expire;
+pub mod keys;
 pub mod server;
 
 use std::collections::HashMap;
@@ -185,8 +188,14 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 }
 
 /// All family tables, in COMMAND order.
-fn families() -> [&'static [CommandSpec]; 2] {
-    [connection::COMMANDS, server::COMMANDS]
+fn families() -> [&'static [CommandSpec]; 5] {
+    [
+        connection::COMMANDS,
+        server::COMMANDS,
+        keys::COMMANDS,
+        expire::COMMANDS,
+        debug::COMMANDS,
+    ]
 }
 
 /// Longest command name; longer names cannot match and need no lowercasing.
