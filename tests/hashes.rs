@@ -1584,4 +1584,34 @@ fn aof_logs_hincrbyfloat_as_hset() {
     srv.restart();
     let mut con = srv.client();
     assert_eq!(hgetall(&mut con, b"h"), before);
+
+    // Both encodings and binary fields survive a rewrite and a reload.
+    let all: Vec<u8> = (0..=255u8).collect();
+    for i in 0..600 {
+        let f = format!("f{i}");
+        cmd(&mut con, &[b"HSET", b"table", f.as_bytes(), &all]);
+    }
+    for chunk in all.chunks(64) {
+        cmd(&mut con, &[b"HSET", b"small", chunk, chunk]);
+    }
+    cmd(&mut con, &[b"HSET", b"small", b"", b""]);
+    assert!(is_listpack(&mut con, b"small"));
+    let (table, small) = (hgetall(&mut con, b"table"), hgetall(&mut con, b"small"));
+    cmd(&mut con, &[b"BGREWRITEAOF"]);
+    let info = |con: &mut Connection| -> String {
+        redis::cmd("INFO").arg("persistence").query(con).unwrap()
+    };
+    assert!(wait_until(IO_DEADLINE, || {
+        let i = info(&mut con);
+        i.contains("aof_rewrite_in_progress:0") && i.contains("aof_rewrite_scheduled:0")
+    }));
+    assert!(info(&mut con).contains("aof_last_bgrewrite_status:ok"));
+    drop(con);
+    srv.restart();
+    let mut con = srv.client();
+    assert_eq!(hgetall(&mut con, b"h"), before);
+    assert_eq!(hgetall(&mut con, b"table"), table);
+    assert_eq!(hgetall(&mut con, b"small"), small);
+    assert!(!is_listpack(&mut con, b"table"));
+    assert!(is_listpack(&mut con, b"small"));
 }
