@@ -23,15 +23,21 @@ impl Server {
             self.core.keyspace.active_expire_cycle(now, budget);
             self.core.propagate_expired();
         }
-        // Give back table memory after mass deletion (Redis tryResizeHashTables).
-        for db in &mut self.core.keyspace.dbs {
-            db.shrink_if_sparse();
+        // Give back table memory after mass deletion (Redis tryResizeHashTables),
+        // but not under a fork child: rehashing would copy every shared page.
+        if !self.core.aof.rewrite_in_progress() {
+            for db in &mut self.core.keyspace.dbs {
+                db.shrink_if_sparse();
+            }
         }
+        crate::persistence::cron(&mut self.core);
         let timeout_ms = self.core.config.timeout.saturating_mul(1000);
         let mut idle = Vec::new();
         for c in self.core.clients.iter_mut() {
             c.conn.qbuf.shrink_if_idle();
+            // Subscribers only listen, so they are never idle (as in Redis).
             if timeout_ms > 0
+                && c.st.subscriptions == 0
                 && now.saturating_sub(c.st.last_interaction_ms) > timeout_ms
                 && !c.st.has(flags::CLOSE_ASAP)
             {
