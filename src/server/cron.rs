@@ -24,8 +24,10 @@ impl Server {
             self.core.propagate_expired();
         }
         // Give back table memory after mass deletion (Redis tryResizeHashTables),
-        // but not under a fork child: rehashing would copy every shared page.
-        if !self.core.aof.rewrite_in_progress() {
+        // but not under a fork child (rehashing would copy every shared page) nor
+        // while a mass expiry is still draining the table (one rehash at the end
+        // is cheaper, and this one is not sliced).
+        if !self.core.aof.rewrite_in_progress() && !self.core.keyspace.fast_expire_wanted() {
             for db in &mut self.core.keyspace.dbs {
                 db.shrink_if_sparse();
             }

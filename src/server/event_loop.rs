@@ -1,10 +1,9 @@
 //! The loop: poll → accept / read → parse → dispatch, then `before_sleep`
 //! (AOF, then replies) and `cron` every 1000/hz ms.
 //!
-//! Reads are edge-triggered (mio), so a client is read until WouldBlock or a
-//! short read (which took everything the socket had: new data raises a new
-//! edge); to stay fair a client gets at most `MAX_READS_PER_EVENT` reads per
-//! turn, like Redis's one read per event, and is then parked in
+//! Reads are edge-triggered (mio), so a client is read until WouldBlock; to
+//! stay fair a client may read at most `READ_BUDGET_PER_TURN` bytes per turn
+//! (about one of Redis's reads per event) and is then parked in
 //! `pending_reads` and resumed next turn with a zero poll timeout. So a
 //! 200,000-command pipeline keeps other clients waiting for at most one
 //! read's worth of commands. Replies are not written per command: every
@@ -32,8 +31,9 @@ fn is_loopback(ip: std::net::IpAddr) -> bool {
     ip.to_canonical().is_loopback()
 }
 
-/// Reads per turn before a client yields to others (Redis: one).
-const MAX_READS_PER_EVENT: usize = 1;
+/// Bytes a client may read per turn before it yields to others (Redis reads
+/// 16 KB per event; a read here may take up to the free query buffer).
+const READ_BUDGET_PER_TURN: usize = READ_CHUNK;
 /// Time per fast active-expire cycle (Redis ACTIVE_EXPIRE_CYCLE_FAST_DURATION).
 const FAST_EXPIRE_BUDGET: Duration = Duration::from_millis(1);
 /// Poll timeout while fast expiry is wanted: about one fast cycle per
@@ -255,13 +255,14 @@ impl Server {
         }
     }
 
-    /// Read until WouldBlock, a short read or the per-turn budget, executing every
+    /// Read until WouldBlock or the per-turn budget, executing every
     /// complete request after each read. Returns false if the client must be
     /// closed now (EOF, socket error, query buffer limit).
     fn read_and_process(&mut self, c: &mut Client) -> bool {
         // Commands left in the buffer from a paused or budget-limited turn.
         self.process_input(c);
-        for _ in 0..MAX_READS_PER_EVENT {
+        let mut budget = READ_BUDGET_PER_TURN;
+        while budget > 0 {
             if c.st
                 .has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP | flags::READ_PAUSED)
             {
@@ -270,8 +271,6 @@ impl Server {
             let want = READ_CHUNK.max(c.conn.parser_need());
             c.conn.qbuf.reserve(want);
             let qb = &mut c.conn.qbuf;
-            let space = qb.data.len() - qb.end;
-            let drained;
             match c.conn.stream.read(&mut qb.data[qb.end..]) {
                 Ok(0) => {
                     // Peer closed its side. Replies already queued still go
@@ -283,7 +282,7 @@ impl Server {
                     return false;
                 }
                 Ok(n) => {
-                    drained = n < space;
+                    budget = budget.saturating_sub(n);
                     qb.end += n;
                     self.core.stats.total_net_input_bytes += n as u64;
                     c.st.last_interaction_ms = self.core.now_ms;
@@ -304,9 +303,6 @@ impl Server {
                 return false;
             }
             self.process_input(c);
-            if drained {
-                return true;
-            }
         }
         // Budget used up with data possibly still in the socket: come back.
         self.pending_reads.push(c.st.token);
