@@ -176,8 +176,6 @@ fn expire_generic(
             return Ok(());
         }
     }
-    // Effects of keys this command expired lazily go first in the AOF.
-    ctx.core.propagate_expired();
     if when <= now as i64 && !ctx.core.loading {
         ctx.db().remove(key, now);
         ctx.key_changed(key, notify::GENERIC, "del");

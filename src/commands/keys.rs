@@ -161,6 +161,30 @@ fn reinsert(db: &mut Db, key: &[u8], r: Removed, now: u64) {
     }
 }
 
+/// SWAPDB's effect on WATCH (Redis `touchAllWatchedKeysInDb` both ways), called before the
+/// swap: a key watched in one db changes if it exists in either db, and afterwards holds
+/// what the other db had.
+fn touch_watched_for_swap(core: &mut Core, a: usize, b: usize) {
+    if core.watches.is_empty() {
+        return;
+    }
+    let now = core.now_ms;
+    for (x, y) in [(a, b), (b, a)] {
+        for (_, key) in core.watches.keys_in(Some(x)) {
+            let live = |db: usize| {
+                core.keyspace
+                    .dbs
+                    .get(db)
+                    .is_some_and(|d| d.peek(&key, now).is_some())
+            };
+            let (in_x, in_y) = (live(x), live(y));
+            if in_x || in_y {
+                core.watches.touch(x, &key, in_y);
+            }
+        }
+    }
+}
+
 /// Whether `maxmemory-policy` is one of the LFU ones (Redis `MAXMEMORY_FLAG_LFU`).
 fn policy_is_lfu(core: &Core) -> bool {
     matches!(
@@ -353,13 +377,13 @@ fn swapdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let (Ok(a), Ok(b)) = (usize::try_from(a), usize::try_from(b)) else {
         return Err(DB_OUT_OF_RANGE);
     };
-    if !ctx.core.keyspace.swap_dbs(a, b) {
+    let n = ctx.core.keyspace.dbs.len();
+    if a >= n || b >= n {
         return Err(DB_OUT_OF_RANGE);
     }
     if a != b {
-        // Every key of both dbs may have changed under WATCHers (Redis touchAllWatchedKeysInDb).
-        ctx.core.signal_flushed_db(Some(a));
-        ctx.core.signal_flushed_db(Some(b));
+        touch_watched_for_swap(ctx.core, a, b);
+        ctx.core.keyspace.swap_dbs(a, b);
     }
     ctx.core.dirty += 1;
     ctx.reply().ok();
