@@ -614,3 +614,118 @@ fn mass_expiry_200k_keys_reclaimed_while_pings_stay_fast() {
         "slowest PING {max_ping:?}"
     );
 }
+
+/// The AOF gets deterministic forms: relative and absolute expires as `PEXPIREAT key <ms>`,
+/// past times as `DEL`, PERSIST as is, no-ops not at all; lazily expired keys as `DEL`.
+/// Replaying gives the same absolute deadlines, and a deadline that passed while the server
+/// was down leaves the key expired.
+#[test]
+fn aof_propagation_and_reload() {
+    let _shared = shared();
+    let mut s = Server::start(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut c = s.raw();
+    let hset = |c: &mut RawConn, k: &[u8]| {
+        c.send_cmd(&[b"HSET", k, b"f", b"v"]);
+        c.expect(&int(1));
+    };
+    for k in [
+        &b"rel"[..],
+        b"abs",
+        b"gone",
+        b"per",
+        b"lazy",
+        b"short",
+        b"moved",
+        b"copied",
+    ] {
+        hset(&mut c, k);
+    }
+    let abs_s = now_ms() / 1000 + 1000;
+    let abs_arg = abs_s.to_string();
+    let cmds: [(&[&[u8]], i64); 12] = [
+        (&[b"EXPIRE", b"rel", b"100"], 1),
+        (&[b"PEXPIRE", b"rel", b"200000", b"GT"], 1),
+        (&[b"EXPIRE", b"rel", b"10", b"GT"], 0),
+        (&[b"EXPIREAT", b"abs", abs_arg.as_bytes()], 1),
+        (&[b"EXPIRE", b"gone", b"-5"], 1),
+        (&[b"EXPIRE", b"per", b"100"], 1),
+        (&[b"PERSIST", b"per"], 1),
+        (&[b"PERSIST", b"per"], 0),
+        (&[b"EXPIRE", b"nokey", b"100"], 0),
+        (&[b"PEXPIRE", b"lazy", b"20"], 1),
+        (&[b"EXPIRE", b"moved", b"500"], 1),
+        (&[b"EXPIRE", b"copied", b"500"], 1),
+    ];
+    for (cmd, reply) in cmds {
+        c.send_cmd(cmd);
+        c.expect(&int(reply));
+    }
+    c.send_cmd(&[b"MOVE", b"moved", b"3"]);
+    c.expect(&int(1));
+    c.send_cmd(&[b"COPY", b"copied", b"copy2", b"DB", b"4"]);
+    c.expect(&int(1));
+    assert!(wait_until(Duration::from_secs(5), || q(
+        &mut c,
+        &[b"EXISTS", b"lazy"]
+    ) == 0));
+    let rel_at = q(&mut c, &[b"PEXPIRETIME", b"rel"]);
+    let abs_at = q(&mut c, &[b"PEXPIRETIME", b"abs"]);
+    assert_eq!(abs_at, abs_s * 1000);
+    // A key whose deadline passes while the server is down.
+    c.send_cmd(&[b"PEXPIRE", b"short", b"300"]);
+    c.expect(&int(1));
+    let short_at = q(&mut c, &[b"PEXPIRETIME", b"short"]);
+
+    let aof = std::fs::read(s.dir().join("appendonly.aof")).unwrap();
+    let has = |argv: &[&[u8]]| common::contains(&aof, &common::encode(argv));
+    assert!(has(&[b"PEXPIREAT", b"rel", rel_at.to_string().as_bytes()]));
+    assert!(has(&[b"PEXPIREAT", b"abs", abs_at.to_string().as_bytes()]));
+    assert!(has(&[b"DEL", b"gone"]));
+    assert!(has(&[b"PERSIST", b"per"]));
+    assert!(has(&[b"DEL", b"lazy"]), "lazy expiry is logged as DEL");
+    assert!(has(&[b"MOVE", b"moved", b"3"]));
+    assert!(has(&[b"COPY", b"copied", b"copy2", b"DB", b"4"]));
+    let lower = aof.to_ascii_lowercase();
+    for bad in [
+        &b"$6\r\nexpire\r\n"[..],
+        b"$7\r\npexpire\r\n",
+        b"$8\r\nexpireat\r\n",
+        b"nokey",
+        b"gt\r\n",
+    ] {
+        assert!(
+            !common::contains(&lower, bad),
+            "{:?} logged",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    // PEXPIREAT rel appears twice (EXPIRE, then PEXPIRE GT); the failed GT not at all.
+    let pexpireats = lower.windows(9).filter(|w| w == b"pexpireat").count();
+    assert_eq!(pexpireats, 8, "rel ×2, abs, per, lazy, moved, copied, short");
+
+    s.stop();
+    let up = wait_until(Duration::from_secs(5), || now_ms() > short_at + 50);
+    assert!(up);
+    s.restart();
+    let mut c = s.raw();
+    c.send_cmd(&[b"PEXPIRETIME", b"rel"]);
+    c.expect(&int(rel_at));
+    c.send_cmd(&[b"PEXPIRETIME", b"abs"]);
+    c.expect(&int(abs_at));
+    c.send_cmd(&[b"TTL", b"per"]);
+    c.expect(&int(-1));
+    for k in [&b"gone"[..], b"lazy", b"short", b"moved"] {
+        c.send_cmd(&[b"EXISTS", k]);
+        c.expect(&int(0));
+    }
+    // `short` was loaded with its past deadline (not deleted by the replay) and then expired.
+    assert_eq!(info_u64(&mut c, b"stats", "expired_keys"), 1);
+    c.send_cmd(&[b"SELECT", b"3"]);
+    c.expect(b"+OK\r\n");
+    let ttl = q(&mut c, &[b"TTL", b"moved"]);
+    assert!((490..=500).contains(&ttl), "{ttl}");
+    c.send_cmd(&[b"SELECT", b"4"]);
+    c.expect(b"+OK\r\n");
+    let ttl = q(&mut c, &[b"TTL", b"copy2"]);
+    assert!((490..=500).contains(&ttl), "{ttl}");
+}

@@ -872,3 +872,393 @@ fn command_table_matches_redis() {
         assert_eq!(ints, vec![arity, first, last, step], "{name}");
     }
 }
+
+/// Bulk strings of a RESP array reply (pmessage, EXEC, ...), as byte vectors.
+fn bulks(r: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < r.len() {
+        if r[i] == b'$' {
+            let nl = i + r[i..].windows(2).position(|w| w == b"\r\n").unwrap();
+            let n: usize = std::str::from_utf8(&r[i + 1..nl]).unwrap().parse().unwrap();
+            out.push(r[nl + 2..nl + 2 + n].to_vec());
+            i = nl + 2 + n + 2;
+        } else {
+            i += r[i..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        }
+    }
+    out
+}
+
+fn hset(c: &mut RawConn, key: &[u8]) {
+    c.send_cmd(&[b"HSET", key, b"f", b"v"]);
+    c.expect(&int(1));
+}
+
+/// Sends `cmd`, expects `reply`, then exactly `events` (channel, key) on the subscriber.
+fn expect_events(
+    c: &mut RawConn,
+    sub: &mut RawConn,
+    cmd: &[&[u8]],
+    reply: &[u8],
+    events: &[(&str, &str)],
+) {
+    c.send_cmd(cmd);
+    c.expect(reply);
+    for (channel, key) in events {
+        let m = bulks(&sub.read_reply());
+        let got = (
+            String::from_utf8_lossy(&m[2]).into_owned(),
+            String::from_utf8_lossy(&m[3]).into_owned(),
+        );
+        let shown: Vec<_> = cmd.iter().map(|a| String::from_utf8_lossy(a)).collect();
+        assert_eq!(
+            got,
+            (channel.to_string(), key.to_string()),
+            "after {shown:?}"
+        );
+    }
+}
+
+/// Events as db.c and expire.c fire them, seen by a keyevent subscriber on every db; no-ops
+/// fire nothing.
+#[test]
+fn keyspace_events() {
+    let s = Server::start(&["--notify-keyspace-events", "KEA"]);
+    let mut sub = s.raw();
+    sub.send_cmd(&[b"PSUBSCRIBE", b"__keyevent@*__:*"]);
+    sub.read_reply();
+    let mut c = s.raw();
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"HSET", b"h", b"f", b"v"],
+        &int(1),
+        &[("__keyevent@0__:hset", "h")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"RENAME", b"h", b"h2"],
+        b"+OK\r\n",
+        &[
+            ("__keyevent@0__:rename_from", "h"),
+            ("__keyevent@0__:rename_to", "h2"),
+        ],
+    );
+    expect_events(&mut c, &mut sub, &[b"RENAMENX", b"h2", b"h2"], &int(0), &[]);
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"COPY", b"h2", b"h3"],
+        &int(1),
+        &[("__keyevent@0__:copy_to", "h3")],
+    );
+    expect_events(&mut c, &mut sub, &[b"COPY", b"h2", b"h3"], &int(0), &[]);
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"COPY", b"h2", b"h4", b"DB", b"1"],
+        &int(1),
+        &[("__keyevent@1__:copy_to", "h4")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"MOVE", b"h3", b"2"],
+        &int(1),
+        &[
+            ("__keyevent@0__:move_from", "h3"),
+            ("__keyevent@2__:move_to", "h3"),
+        ],
+    );
+    expect_events(&mut c, &mut sub, &[b"MOVE", b"nokey", b"2"], &int(0), &[]);
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"EXPIRE", b"h2", b"100"],
+        &int(1),
+        &[("__keyevent@0__:expire", "h2")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"EXPIRE", b"h2", b"50", b"GT"],
+        &int(0),
+        &[],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"PERSIST", b"h2"],
+        &int(1),
+        &[("__keyevent@0__:persist", "h2")],
+    );
+    expect_events(&mut c, &mut sub, &[b"PERSIST", b"h2"], &int(0), &[]);
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"EXPIRE", b"nokey", b"100"],
+        &int(0),
+        &[],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"EXPIRE", b"h2", b"-1"],
+        &int(1),
+        &[("__keyevent@0__:del", "h2")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"HSET", b"d", b"f", b"v"],
+        &int(1),
+        &[("__keyevent@0__:hset", "d")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"DEL", b"d", b"d", b"nokey"],
+        &int(1),
+        &[("__keyevent@0__:del", "d")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"HSET", b"u", b"f", b"v"],
+        &int(1),
+        &[("__keyevent@0__:hset", "u")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"UNLINK", b"u"],
+        &int(1),
+        &[("__keyevent@0__:del", "u")],
+    );
+    expect_events(&mut c, &mut sub, &[b"TOUCH", b"h2", b"nokey"], &int(0), &[]);
+    // Expiry fires "expired" once, from whichever path reclaims the key first.
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"HSET", b"e", b"f", b"v"],
+        &int(1),
+        &[("__keyevent@0__:hset", "e")],
+    );
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"PEXPIRE", b"e", b"10"],
+        &int(1),
+        &[("__keyevent@0__:expire", "e")],
+    );
+    let m = bulks(&sub.read_reply());
+    assert_eq!(
+        (&m[2][..], &m[3][..]),
+        (&b"__keyevent@0__:expired"[..], &b"e"[..])
+    );
+    c.send_cmd(&[b"EXISTS", b"e"]);
+    c.expect(&int(0));
+    // Nothing else is pending: the next event is the one we cause now.
+    expect_events(
+        &mut c,
+        &mut sub,
+        &[b"HSET", b"last", b"f", b"v"],
+        &int(1),
+        &[("__keyevent@0__:hset", "last")],
+    );
+}
+
+/// Changes by these commands fail a WATCHer's EXEC; no-ops do not.
+#[test]
+fn watch_sees_key_changes() {
+    let s = Server::start(&[]);
+    let mut w = s.raw();
+    let mut c = s.raw();
+    let mut check =
+        |setup: &[&[&[u8]]], watch_db: &[u8], key: &[u8], change: &[&[u8]], dirty: bool| {
+            for cmd in setup {
+                c.send_cmd(cmd);
+                let _ = c.read_reply();
+            }
+            w.send_cmd(&[b"SELECT", watch_db]);
+            w.expect(b"+OK\r\n");
+            w.send_cmd(&[b"WATCH", key]);
+            w.expect(b"+OK\r\n");
+            c.send_cmd(change);
+            let _ = c.read_reply();
+            w.send_cmd(&[b"MULTI"]);
+            w.expect(b"+OK\r\n");
+            w.send_cmd(&[b"PING"]);
+            w.expect(b"+QUEUED\r\n");
+            w.send_cmd(&[b"EXEC"]);
+            let want: &[u8] = if dirty {
+                b"*-1\r\n"
+            } else {
+                b"*1\r\n+PONG\r\n"
+            };
+            w.expect(want);
+            c.send_cmd(&[b"FLUSHALL"]);
+            c.expect(b"+OK\r\n");
+        };
+    check(
+        &[&[b"HSET", b"k", b"f", b"v"]],
+        b"0",
+        b"k",
+        &[b"EXPIRE", b"k", b"100"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"k", b"f", b"v"]],
+        b"0",
+        b"k",
+        &[b"EXPIRE", b"nokey", b"100"],
+        false,
+    );
+    check(
+        &[&[b"HSET", b"k", b"f", b"v"], &[b"EXPIRE", b"k", b"100"]],
+        b"0",
+        b"k",
+        &[b"PERSIST", b"k"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"k", b"f", b"v"]],
+        b"0",
+        b"k",
+        &[b"PERSIST", b"k"],
+        false,
+    );
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"0",
+        b"k",
+        &[b"RENAME", b"a", b"k"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"k", b"f", b"v"]],
+        b"0",
+        b"k",
+        &[b"RENAME", b"k", b"b"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"k", b"f", b"v"]],
+        b"0",
+        b"k",
+        &[b"DEL", b"k"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"k", b"f", b"v"]],
+        b"0",
+        b"k",
+        &[b"DEL", b"nokey"],
+        false,
+    );
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"1",
+        b"a",
+        &[b"COPY", b"a", b"a", b"DB", b"1"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"1",
+        b"a",
+        &[b"MOVE", b"a", b"1"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"0",
+        b"a",
+        &[b"MOVE", b"a", b"1"],
+        true,
+    );
+    // SWAPDB: a watched key that exists in either db changes; one in neither does not.
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"1",
+        b"a",
+        &[b"SWAPDB", b"0", b"1"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"0",
+        b"a",
+        &[b"SWAPDB", b"0", b"1"],
+        true,
+    );
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"0",
+        b"zz",
+        &[b"SWAPDB", b"0", b"1"],
+        false,
+    );
+    check(
+        &[&[b"HSET", b"a", b"f", b"v"]],
+        b"2",
+        b"a",
+        &[b"SWAPDB", b"0", b"1"],
+        false,
+    );
+}
+
+/// Hash keys through the type-agnostic commands.
+#[test]
+fn hash_keys() {
+    let s = Server::start(&[]);
+    let mut c = s.raw();
+    hset(&mut c, b"small");
+    let mut big: Vec<Vec<u8>> = vec![b"HSET".to_vec(), b"big".to_vec()];
+    for i in 0..600 {
+        big.push(format!("f{i}").into_bytes());
+        big.push(b"v".to_vec());
+    }
+    let big_args: Vec<&[u8]> = big.iter().map(|v| v.as_slice()).collect();
+    c.send_cmd(&big_args);
+    c.expect(&int(600));
+    make(&mut c, b"str");
+    c.send_cmd(&[b"TYPE", b"small"]);
+    c.expect(b"+hash\r\n");
+    c.send_cmd(&[b"OBJECT", b"ENCODING", b"small"]);
+    c.expect(&bulk(b"listpack"));
+    c.send_cmd(&[b"OBJECT", b"ENCODING", b"big"]);
+    c.expect(&bulk(b"hashtable"));
+    c.send_cmd(&[b"OBJECT", b"REFCOUNT", b"big"]);
+    c.expect(&int(1));
+    let mut con = s.client();
+    let (got, _) = scan_all(&mut con, &["TYPE", "hash"]);
+    assert_eq!(
+        got.into_iter().collect::<HashSet<_>>(),
+        [b"small".to_vec(), b"big".to_vec()].into_iter().collect()
+    );
+    let (got, _) = scan_all(&mut con, &["TYPE", "string"]);
+    assert_eq!(got, vec![b"str".to_vec()]);
+    // COPY is deep: changing the copy leaves the source alone, in both encodings.
+    for key in [&b"small"[..], b"big"] {
+        let copy = [key, b"-copy"].concat();
+        c.send_cmd(&[b"COPY", key, &copy]);
+        c.expect(&int(1));
+        c.send_cmd(&[b"OBJECT", b"ENCODING", &copy]);
+        let enc = c.read_reply();
+        c.send_cmd(&[b"OBJECT", b"ENCODING", key]);
+        c.expect(&enc);
+        c.send_cmd(&[b"HSET", &copy, b"f0", b"changed"]);
+        c.expect(&int(i64::from(key == b"small")));
+        c.send_cmd(&[b"HGET", key, b"f0"]);
+        if key == b"small" {
+            c.expect(b"$-1\r\n");
+        } else {
+            c.expect(&bulk(b"v"));
+        }
+        c.send_cmd(&[b"HGET", &copy, b"f0"]);
+        c.expect(&bulk(b"changed"));
+    }
+}
