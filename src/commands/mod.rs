@@ -81,6 +81,16 @@ impl Ctx<'_> {
             .notify_keyspace_event_from(Some(self.client), class, event, key, db);
     }
 
+    /// Fire a keyspace event for `key` in the client's db without the other
+    /// effects of `key_changed` (e.g. `expire` next to `set`, `keymiss`).
+    /// Prefer this to `core.notify_keyspace_event` inside handlers: a RESP3
+    /// client subscribed to its own events then gets them before its reply.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.core
+            .notify_keyspace_event_from(Some(self.client), class, event, key, db);
+    }
+
     /// Log this command to the AOF as `argv` instead of as received (Redis's
     /// alsoPropagate + preventing the default): for relative TTLs (SET EX →
     /// SET PXAT, EXPIRE → PEXPIREAT), INCRBYFLOAT (→ SET KEEPTTL), etc.
@@ -494,10 +504,11 @@ pub fn call(
         ctx.core.stats.total_error_replies += 1;
         ctx.client.reply.error(&e.text());
     }
+    core.propagate_expired();
+    // After propagate_expired: its `expired` events may be for this client.
     if !core.deferred_pushes.is_empty() {
         pubsub::flush_deferred(core, client);
     }
-    core.propagate_expired();
     if core.dirty != dirty_before && spec.has(flags::WRITE) && !core.custom_propagation {
         core.propagate_args(client.db, args);
     }
