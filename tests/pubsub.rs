@@ -574,21 +574,23 @@ fn keyspace_notifications_follow_the_flags() {
     admin.expect(b"+OK\r\n");
     sub.expect(&pmessage(b'*', pat, "__keyspace@0__:foo", "set"));
     sub.expect(&pmessage(b'*', pat, "__keyevent@0__:set", "foo"));
-    admin.send(b"SELECT 3\r\nSET k v PX 50\r\nSELECT 0\r\nDEL foo\r\n");
-    admin.expect(b"+OK\r\n+OK\r\n+OK\r\n:1\r\n");
+    admin.send(b"SELECT 3\r\nSET k v PX 50\r\nSELECT 0\r\nGETDEL foo\r\nINCR n\r\n");
+    admin.expect(b"+OK\r\n+OK\r\n+OK\r\n$3\r\nbar\r\n:1\r\n");
     sub.expect(&pmessage(b'*', pat, "__keyspace@3__:k", "set"));
     sub.expect(&pmessage(b'*', pat, "__keyevent@3__:set", "k"));
     sub.expect(&pmessage(b'*', pat, "__keyspace@3__:k", "expire"));
     sub.expect(&pmessage(b'*', pat, "__keyevent@3__:expire", "k"));
     sub.expect(&pmessage(b'*', pat, "__keyspace@0__:foo", "del"));
     sub.expect(&pmessage(b'*', pat, "__keyevent@0__:del", "foo"));
+    sub.expect(&pmessage(b'*', pat, "__keyspace@0__:n", "incrby"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@0__:incrby", "n"));
     // Active expiry fires `expired` (class x).
     sub.expect(&pmessage(b'*', pat, "__keyspace@3__:k", "expired"));
     sub.expect(&pmessage(b'*', pat, "__keyevent@3__:expired", "k"));
 
     // Only keyevent, only strings: no keyspace channel, no `del` (generic).
-    admin.send(b"CONFIG SET notify-keyspace-events E$\r\nSET a 1\r\nDEL a\r\nSET b 2\r\n");
-    admin.expect(b"+OK\r\n+OK\r\n:1\r\n+OK\r\n");
+    admin.send(b"CONFIG SET notify-keyspace-events E$\r\nSET a 1\r\nGETDEL a\r\nSET b 2\r\n");
+    admin.expect(b"+OK\r\n+OK\r\n$1\r\n1\r\n+OK\r\n");
     sub.expect(&pmessage(b'*', pat, "__keyevent@0__:set", "a"));
     sub.expect(&pmessage(b'*', pat, "__keyevent@0__:set", "b"));
     // Off: nothing at all (checked with a marker published afterwards).

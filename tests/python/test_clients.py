@@ -108,7 +108,6 @@ def test_set_get_and_db_from_url():
 def test_pipeline_transaction():
     r = client()
     require(r, "set", "get", "incr")
-    r.delete("py:counter")
     with r.pipeline(transaction=True) as p:
         p.set("py:counter", 1).incr("py:counter").incr("py:counter").get("py:counter")
         assert p.execute() == [True, 2, 3, b"3"]
