@@ -8,6 +8,8 @@
 
 pub mod args;
 pub mod connection;
+pub mod hash;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod transaction;
@@ -108,6 +110,9 @@ impl Ctx<'_> {
     }
 
     pub fn propagate_as(&mut self, argv: &[&[u8]]) {
+        // Keys this command found expired must be DELeted in the log before
+        // its own effect is (else replay would drop what it wrote).
+        self.core.propagate_expired();
         self.core.custom_propagation = true;
         let db = self.client.db;
         self.core.propagate(db, argv);
@@ -198,13 +203,17 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 }
 
 /// All family tables, in COMMAND order.
-fn families() -> [&'static [CommandSpec]; 4] {
-    [
-        connection::COMMANDS,
-        server::COMMANDS,
-        pubsub::COMMANDS,
-        transaction::COMMANDS,
-    ]
+static FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    server::COMMANDS,
+    hash::COMMANDS,
+    pubsub::COMMANDS,
+    persistence::COMMANDS,
+    transaction::COMMANDS,
+];
+
+fn families() -> impl Iterator<Item = &'static [CommandSpec]> {
+    FAMILIES.iter().copied()
 }
 
 /// Names up to this length are lowercased on the stack for lookup.
@@ -288,7 +297,6 @@ impl Registry {
     /// Redis's COMMAND shows them).
     pub fn all(&self) -> impl Iterator<Item = &'static CommandSpec> + '_ {
         families()
-            .into_iter()
             .flat_map(|f| f.iter())
             .filter(|s| !self.disabled.iter().any(|d| std::ptr::eq(*d, *s)))
     }

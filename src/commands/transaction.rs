@@ -303,13 +303,13 @@ fn exec(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     ctx.core.watches.unwatch_all(tok);
     ctx.reply().array(m.queued.len());
     // Writes of the transaction reach the AOF as one MULTI/EXEC block.
-    ctx.core.begin_exec_propagation();
+    ctx.core.propagate_multi_begin();
     for q in &m.queued {
         let args = Args::new(&q.buf, &q.ranges);
         ctx.core.stats.total_commands_processed += 1;
         super::call(ctx.core, ctx.client, q.spec, &args);
     }
-    ctx.core.end_exec_propagation();
+    ctx.core.propagate_multi_end();
     Ok(())
 }
 
