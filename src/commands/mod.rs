@@ -76,6 +76,9 @@ impl Ctx<'_> {
     /// AOF), invalidates WATCH, and fires the keyspace event `event` of
     /// `class` (see `server::hooks::notify`). Call once per changed key.
     pub fn key_changed(&mut self, key: &[u8], class: u32, event: &str) {
+        // Keys this command found expired come first, in the AOF and in the
+        // event stream (Redis deletes and notifies at lookup time).
+        self.core.propagate_expired();
         let db = self.client.db;
         self.core.dirty += 1;
         self.core.signal_modified_key(db, key);
