@@ -1792,3 +1792,161 @@ fn differential_against_redis() {
         started.elapsed()
     );
 }
+
+// ---- the rest of redis tests/unit/type/string.tcl and incr.tcl ----------------------------
+
+#[test]
+fn string_tcl_and_incr_tcl_extras() {
+    let srv = Server::start(&[]);
+    let mut c = srv.raw();
+    // "Very big payload in GET/SET".
+    let buf = b"abcd".repeat(1_000_000);
+    check_args(&mut c, &[b"SET", b"foo", &buf], OK);
+    check_args(&mut c, &[b"GET", b"foo"], &bulk(&buf));
+    // "SET 10000 numeric keys and access all them in reverse order" (pipelined).
+    check(&mut c, "FLUSHDB", OK);
+    let mut req = Vec::new();
+    for x in 0..10_000 {
+        let s = x.to_string();
+        req.extend_from_slice(&common::encode(&[b"SET", s.as_bytes(), s.as_bytes()]));
+    }
+    c.send(&req);
+    c.expect(&OK.repeat(10_000));
+    let mut req = Vec::new();
+    let mut want = Vec::new();
+    for x in (0..10_000).rev() {
+        let s = x.to_string();
+        req.extend_from_slice(&common::encode(&[b"GET", s.as_bytes()]));
+        want.extend_from_slice(&bulk(s.as_bytes()));
+    }
+    c.send(&req);
+    c.expect(&want);
+    check(&mut c, "DBSIZE", &int(10_000));
+    // "Extended SET using multiple options at once".
+    check(&mut c, "SET foo val", OK);
+    check(&mut c, "SET foo bar xx px 10000", OK);
+    // "GETRANGE against string value".
+    check_args(&mut c, &[b"SET", b"mykey", b"Hello World"], OK);
+    for (range, want) in [
+        ("0 3", &b"Hell"[..]),
+        ("0 -1", b"Hello World"),
+        ("-4 -1", b"orld"),
+        ("5 3", b""),
+        ("5 5000", b" World"),
+        ("-5000 10000", b"Hello World"),
+        ("0 -100", b"H"),
+        ("1 -100", b""),
+        ("-1 -100", b""),
+        ("-100 -99", b"H"),
+        ("-100 -100", b"H"),
+        ("-100 -101", b""),
+    ] {
+        check(&mut c, &format!("GETRANGE mykey {range}"), &bulk(want));
+    }
+    // "GETRANGE with huge ranges, Github issue #1844", "SETRANGE with huge offset".
+    check(&mut c, "SET foo bar", OK);
+    check(&mut c, "GETRANGE foo 0 4294967297", &bulk(b"bar"));
+    check(&mut c, "SETRANGE K 9223372036854775807 A", TOO_LONG);
+    check(&mut c, "SETRANGE K 2147483647 A", TOO_LONG);
+    // "SETRANGE with out of range offset".
+    check(
+        &mut c,
+        &format!("SETRANGE mykey {} world", 512 * 1024 * 1024 - 4),
+        TOO_LONG,
+    );
+    // "GETRANGE fuzzing": random binary strings against `string range`.
+    let mut rng = SmallRng::seed_from_u64(1844);
+    for _ in 0..1000 {
+        let len = rng.random_range(0..=1024usize);
+        let bin: Vec<u8> = (0..len).map(|_| rng.random_range(0..=255u8)).collect();
+        check_args(&mut c, &[b"SET", b"bin", &bin], OK);
+        let (start, end) = (
+            rng.random_range(0..1500usize),
+            rng.random_range(0..1500usize),
+        );
+        let end_c = end.min(len.saturating_sub(1));
+        let want = if len == 0 || start > end_c {
+            &[][..]
+        } else {
+            &bin[start..=end_c]
+        };
+        check_args(
+            &mut c,
+            &[
+                b"GETRANGE",
+                b"bin",
+                start.to_string().as_bytes(),
+                end.to_string().as_bytes(),
+            ],
+            &bulk(want),
+        );
+    }
+    // "LCS basic", "LCS len", "LCS indexes [with match len [and minimum match len]]".
+    let rna1 = "CACCTTCCCAGGTAACAAACCAACCAACTTTCGATCTCTTGTAGATCTGTTCTCTAAACGAACTTTAAAATCTGTGTGGCTGTCACTCGGCTGCATGCTTAGTGCACTCACGCAGTATAATTAATAACTAATTACTGTCGTTGACAGGACACGAGTAACTCGTCTATCTTCTGCAGGCTGCTTACGGTTTCGTCCGTGTTGCAGCCGATCATCAGCACATCTAGGTTTCGTCCGGGTGTG";
+    let rna2 = "ATTAAAGGTTTATACCTTCCCAGGTAACAAACCAACCAACTTTCGATCTCTTGTAGATCTGTTCTCTAAACGAACTTTAAAATCTGTGTGGCTGTCACTCGGCTGCATGCTTAGTGCACTCACGCAGTATAATTAATAACTAATTACTGTCGTTGACAGGACACGAGTAACTCGTCTATCTTCTGCAGGCTGCTTACGGTTTCGTCCGTGTTGCAGCCGATCATCAGCACATCTAGGTTT";
+    let rnalcs = "ACCTTCCCAGGTAACAAACCAACCAACTTTCGATCTCTTGTAGATCTGTTCTCTAAACGAACTTTAAAATCTGTGTGGCTGTCACTCGGCTGCATGCTTAGTGCACTCACGCAGTATAATTAATAACTAATTACTGTCGTTGACAGGACACGAGTAACTCGTCTATCTTCTGCAGGCTGCTTACGGTTTCGTCCGTGTTGCAGCCGATCATCAGCACATCTAGGTTT";
+    check(&mut c, &format!("MSET virus1 {rna1} virus2 {rna2}"), OK);
+    check(&mut c, "LCS virus1 virus2", &bulk(rnalcs.as_bytes()));
+    check(&mut c, "LCS virus1 virus2 LEN", &int(rnalcs.len() as i64));
+    let ranges = [
+        ((238, 238), (239, 239)),
+        ((236, 236), (238, 238)),
+        ((229, 230), (236, 237)),
+        ((224, 224), (235, 235)),
+        ((1, 222), (13, 234)),
+    ];
+    for (opts, with_len, min) in [
+        ("IDX", false, 0),
+        ("IDX WITHMATCHLEN", true, 0),
+        ("IDX WITHMATCHLEN MINMATCHLEN 5", true, 5),
+    ] {
+        let kept: Vec<_> = ranges
+            .iter()
+            .filter(|((a0, a1), _)| a1 - a0 + 1 >= min)
+            .collect();
+        let mut want = format!("*4\r\n$7\r\nmatches\r\n*{}\r\n", kept.len());
+        for ((a0, a1), (b0, b1)) in kept {
+            want += &format!(
+                "*{}\r\n*2\r\n:{a0}\r\n:{a1}\r\n*2\r\n:{b0}\r\n:{b1}\r\n",
+                2 + with_len as usize
+            );
+            if with_len {
+                want += &format!(":{}\r\n", a1 - a0 + 1);
+            }
+        }
+        want += "$3\r\nlen\r\n:227\r\n";
+        check(
+            &mut c,
+            &format!("LCS virus1 virus2 {opts}"),
+            want.as_bytes(),
+        );
+    }
+    // incr.tcl.
+    check(&mut c, "SET novar 17179869184", OK);
+    check(&mut c, "DECRBY novar 17179869185", &int(-1));
+    check(&mut c, "SET novar 17179869184", OK);
+    check(
+        &mut c,
+        "INCRBYFLOAT novar 17179869184",
+        &bulk(b"34359738368"),
+    );
+    check(&mut c, "SET foo 1", OK);
+    check(&mut c, "INCRBYFLOAT foo -1.1", &bulk(b"-0.1"));
+    // "string to double with null terminator".
+    check(&mut c, "SET foo 1", OK);
+    check(&mut c, "SETRANGE foo 2 2", &int(3));
+    check(&mut c, "INCRBYFLOAT foo 1", NOT_FLOAT);
+    // "No negative zero".
+    check(
+        &mut c,
+        "INCRBYFLOAT nz 0.024390243902439025",
+        &bulk(b"0.02439024390243902"),
+    );
+    check(&mut c, "INCRBYFLOAT nz -0.024390243902439025", &bulk(b"0"));
+    check(&mut c, "SET x 0", OK);
+    check(
+        &mut c,
+        "DECRBY x -9223372036854775808",
+        b"-ERR decrement would overflow\r\n",
+    );
+}
