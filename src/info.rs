@@ -217,28 +217,7 @@ fn memory(core: &Core, o: &mut String) {
 }
 
 fn persistence(core: &Core, o: &mut String) {
-    let _ = write!(
-        o,
-        "# Persistence\r\n\
-         loading:0\r\n\
-         async_loading:0\r\n\
-         current_cow_peak:0\r\n\
-         current_cow_size:0\r\n\
-         current_cow_size_age:0\r\n\
-         current_fork_perc:0.00\r\n\
-         current_save_keys_processed:0\r\n\
-         current_save_keys_total:0\r\n\
-         rdb_changes_since_last_save:{}\r\n\
-         rdb_bgsave_in_progress:0\r\n\
-         rdb_last_save_time:{}\r\n\
-         rdb_last_bgsave_status:ok\r\n\
-         rdb_last_bgsave_time_sec:-1\r\n\
-         rdb_current_bgsave_time_sec:-1\r\n\
-         aof_enabled:{}\r\n",
-        core.dirty,
-        core.started_unix_ms / 1000,
-        u8::from(core.config.appendonly),
-    );
+    crate::persistence::info(core, o);
 }
 
 fn stats(core: &Core, o: &mut String) {
@@ -260,9 +239,12 @@ fn stats(core: &Core, o: &mut String) {
          evicted_keys:{}\r\n\
          keyspace_hits:{}\r\n\
          keyspace_misses:{}\r\n\
-         pubsub_channels:0\r\n\
-         pubsub_patterns:0\r\n\
-         total_error_replies:{}\r\n",
+         pubsub_channels:{}\r\n\
+         pubsub_patterns:{}\r\n\
+         pubsubshard_channels:0\r\n\
+         total_error_replies:{}\r\n\
+         client_query_buffer_limit_disconnections:{}\r\n\
+         client_output_buffer_limit_disconnections:{}\r\n",
         s.total_connections_received,
         s.total_commands_processed,
         s.instantaneous_ops_per_sec(),
@@ -276,7 +258,11 @@ fn stats(core: &Core, o: &mut String) {
         s.evicted_keys,
         ks.keyspace_hits,
         ks.keyspace_misses,
+        core.pubsub.channel_count(),
+        core.pubsub.pattern_count(),
         s.total_error_replies,
+        s.client_query_buffer_limit_disconnections,
+        s.client_output_buffer_limit_disconnections,
     );
 }
 

@@ -8,8 +8,10 @@
 //! - `info`, `stats`: INFO rendering and server counters.
 //! - `error`: every client-visible error string.
 //! - `keyspace`: databases of keys → values, TTL index, active expiry (no I/O).
+//! - `persistence`: the append-only file: logging, loading, BGREWRITEAOF by fork.
 //! - `util`: Redis-exact number parsing and formatting.
 //! - `glob`: Redis's glob matcher (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
+//! - `pubsub`: channel and pattern subscription indexes (PUBLISH fan-out).
 
 pub mod commands;
 pub mod config;
@@ -17,6 +19,8 @@ pub mod error;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod persistence;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod stats;

@@ -112,9 +112,15 @@ fn parts<'c>(ctx: &'c mut Ctx<'_>) -> (&'c mut Db, &'c mut Reply) {
 /// the lookup itself expired the key).
 fn key_miss(ctx: &mut Ctx<'_>, key: &[u8]) {
     flush_expired(ctx);
+    notify_event(ctx, notify::KEY_MISS, "keymiss", key);
+}
+
+/// A keyspace event that comes with no modification of its own (`keymiss`, SET's `expire`
+/// after its `set`), delivered like `Ctx::key_changed` delivers its event.
+fn notify_event(ctx: &mut Ctx<'_>, class: u32, event: &str, key: &[u8]) {
     let db = ctx.client.db;
     ctx.core
-        .notify_keyspace_event(notify::KEY_MISS, "keymiss", key, db);
+        .notify_keyspace_event_from(Some(&mut *ctx.client), class, event, key, db);
 }
 
 /// Redis deletes a stale key inside the lookup and propagates that `DEL` (and fires `expired`)
@@ -325,9 +331,7 @@ fn set_generic(
     db.set(key, Value::string(val), ttl, now);
     key_changed(ctx, key, notify::STRING, "set");
     if let Some(at) = deadline {
-        let db_id = ctx.client.db;
-        ctx.core
-            .notify_keyspace_event(notify::GENERIC, "expire", key, db_id);
+        notify_event(ctx, notify::GENERIC, "expire", key);
         // Relative TTLs must not be replayed relative to the replay time.
         let mut buf = [0u8; MAX_I64_DIGITS];
         let at = format_i64(at as i64, &mut buf);
