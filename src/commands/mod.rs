@@ -101,6 +101,9 @@ impl Ctx<'_> {
     }
 
     pub fn propagate_as(&mut self, argv: &[&[u8]]) {
+        // Keys this command found expired must be DELeted in the log before
+        // its own effect is (else replay would drop what it wrote).
+        self.core.propagate_expired();
         self.core.custom_propagation = true;
         let db = self.client.db;
         self.core.propagate(db, argv);
