@@ -2036,6 +2036,13 @@ fn keyspace_events_match_redis() {
         "SET x v XX",
         "SET p v PXAT 1",
         "GET p",
+        // Commands meeting an expired key: `expired` comes before their own event.
+        "SET q v PXAT 1",
+        "SET q v2",
+        "SET r 1 PXAT 1",
+        "INCRBYFLOAT r 1",
+        "SET t v PXAT 1",
+        "APPEND t x",
         "GET missing",
         "MGET s missing p",
         "SETNX n 1",

@@ -123,11 +123,11 @@ fn notify_event(ctx: &mut Ctx<'_>, class: u32, event: &str, key: &[u8]) {
         .notify_keyspace_event_from(Some(&mut *ctx.client), class, event, key, db);
 }
 
-/// Redis deletes a stale key inside the lookup and propagates that `DEL` (and fires `expired`)
-/// right there, before the command's own effects. Lookups here only record the deletion, and
-/// dispatch turns the records into effects after the handler, which would put the `DEL` after
-/// a `propagate_as` entry for the same key (`SET k v PXAT ..` then `DEL k` on an expired `k`
-/// would lose the key at replay). So flush them before any effect of our own.
+/// Redis deletes a stale key inside the lookup and fires `expired` (and propagates the `DEL`)
+/// right there, before the command's own effects. Lookups here only record the deletion;
+/// `Ctx::propagate_as` and dispatch turn the records into effects later, which would put the
+/// `expired` event after this command's `set`/`incrby`/... event. So flush them before any
+/// event of our own (this also puts the `DEL` first in the AOF).
 fn flush_expired(ctx: &mut Ctx<'_>) {
     if ctx.db().has_expired_events() {
         ctx.core.propagate_expired();
