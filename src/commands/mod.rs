@@ -12,6 +12,7 @@ pub mod hash;
 pub mod persistence;
 pub mod pubsub;
 pub mod server;
+pub mod string;
 pub mod transaction;
 
 use std::collections::HashMap;
@@ -209,6 +210,7 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 static FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     server::COMMANDS,
+    string::COMMANDS,
     hash::COMMANDS,
     pubsub::COMMANDS,
     persistence::COMMANDS,
