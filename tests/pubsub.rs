@@ -560,7 +560,6 @@ fn slow_subscriber_200mb_is_disconnected_and_memory_stays_bounded() {
 // ---------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs SET"]
 fn keyspace_notifications_follow_the_flags() {
     let srv = Server::start(&[]);
     let mut admin = srv.raw();
@@ -604,7 +603,6 @@ fn keyspace_notifications_follow_the_flags() {
 /// A RESP3 client subscribed to its own key's events gets the push before
 /// the command's reply, as in Redis.
 #[test]
-#[ignore = "needs SET"]
 fn keyspace_event_to_self_in_resp3() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();

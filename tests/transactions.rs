@@ -2,10 +2,6 @@
 //! for byte where Redis's text matters, plus the `redis` crate's atomic
 //! pipelines. Behaviours follow redis tests/unit/multi.tcl; expected bytes
 //! were checked against redis-server 7.0.15.
-//!
-//! Tests that need SET (key expiry, the `redis` crate's CAS helper) are
-//! `#[ignore]`d until the string commands land; run them with
-//! `cargo test -- --ignored`.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
@@ -254,7 +250,6 @@ fn watch_remembers_the_db_and_flush_touches_existing_keys() {
 /// between WATCH and EXEC and nobody touched it; "WATCH stale keys should
 /// not fail EXEC": a key already expired at WATCH time is just absent.
 #[test]
-#[ignore = "needs SET"]
 fn watched_key_expiry() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
@@ -284,7 +279,6 @@ fn watched_key_expiry() {
 /// A check-and-set loop with the `redis` crate's `transaction` helper
 /// (WATCH + MULTI/EXEC, retried on a null EXEC).
 #[test]
-#[ignore = "needs SET/GET/INCR"]
 fn redis_crate_transaction_helper() {
     let srv = Server::start(&[]);
     let mut con = srv.client();
