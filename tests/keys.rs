@@ -1262,3 +1262,99 @@ fn hash_keys() {
         c.expect(&bulk(b"changed"));
     }
 }
+
+/// Values are carried byte for byte: all 256 byte values and a 1 MB value through RENAME,
+/// COPY (an independent copy) and MOVE.
+#[test]
+fn values_survive_rename_copy_move() {
+    let s = Server::start(&[]);
+    let mut c = s.raw();
+    let all: Vec<u8> = (0..=255u8).collect();
+    let big: Vec<u8> = (0..(1usize << 20)).map(|i| (i * 7 % 251) as u8).collect();
+    for (key, val) in [(&b"all"[..], &all), (b"big", &big)] {
+        c.send_cmd(&[b"SET", key, val]);
+        c.expect(b"+OK\r\n");
+        let renamed = [key, b"-r"].concat();
+        c.send_cmd(&[b"RENAME", key, &renamed]);
+        c.expect(b"+OK\r\n");
+        c.send_cmd(&[b"GET", &renamed]);
+        c.expect(&bulk(val));
+        let copy = [key, b"-c"].concat();
+        c.send_cmd(&[b"COPY", &renamed, &copy]);
+        c.expect(&int(1));
+        c.send_cmd(&[b"GET", &copy]);
+        c.expect(&bulk(val));
+        c.send_cmd(&[b"APPEND", &copy, b"!"]);
+        c.expect(&int(val.len() as i64 + 1));
+        c.send_cmd(&[b"GET", &renamed]);
+        c.expect(&bulk(val));
+        c.send_cmd(&[b"MOVE", &renamed, b"5"]);
+        c.expect(&int(1));
+        c.send_cmd(&[b"SELECT", b"5"]);
+        c.expect(b"+OK\r\n");
+        c.send_cmd(&[b"GET", &renamed]);
+        c.expect(&bulk(val));
+        c.send_cmd(&[b"COPY", &renamed, key, b"DB", b"0"]);
+        c.expect(&int(1));
+        c.send_cmd(&[b"SELECT", b"0"]);
+        c.expect(b"+OK\r\n");
+        c.send_cmd(&[b"GET", key]);
+        c.expect(&bulk(val));
+    }
+}
+
+#[test]
+fn object_encoding_and_refcount_of_strings() {
+    let s = Server::start(&[]);
+    let mut c = s.raw();
+    for (k, v) in [
+        (&b"int"[..], &b"123"[..]),
+        (b"neg", b"-5"),
+        (b"big", b"99999"),
+        (b"notint", b"0123"),
+        (b"emb", b"abc"),
+        (b"raw", &[b'x'; 45][..]),
+    ] {
+        c.send_cmd(&[b"SET", k, v]);
+        c.expect(b"+OK\r\n");
+    }
+    for (k, enc, rc) in [
+        (&b"int"[..], &b"int"[..], 2147483647),
+        (b"neg", b"int", 1),
+        (b"big", b"int", 1),
+        (b"notint", b"embstr", 1),
+        (b"emb", b"embstr", 1),
+        (b"raw", b"raw", 1),
+    ] {
+        c.send_cmd(&[b"OBJECT", b"ENCODING", k]);
+        c.expect(&bulk(enc));
+        c.send_cmd(&[b"OBJECT", b"REFCOUNT", k]);
+        c.expect(&int(rc));
+    }
+    // APPEND makes a raw string whatever its length.
+    c.send_cmd(&[b"APPEND", b"emb", b"d"]);
+    c.expect(&int(4));
+    c.send_cmd(&[b"OBJECT", b"ENCODING", b"emb"]);
+    c.expect(&bulk(b"raw"));
+    // Shared integers, as keyspace.tcl checks: copies stay shared unless an LRU/LFU
+    // maxmemory policy needs per-key metadata.
+    c.send_cmd(&[b"SET", b"intkey", b"1"]);
+    c.expect(b"+OK\r\n");
+    c.send_cmd(&[b"COPY", b"intkey", b"newintkey1"]);
+    c.expect(&int(1));
+    c.send_cmd(&[b"OBJECT", b"REFCOUNT", b"newintkey1"]);
+    c.expect(&int(2147483647));
+    for (k, v) in [
+        (&b"maxmemory"[..], &b"10gb"[..]),
+        (b"maxmemory-policy", b"allkeys-lru"),
+    ] {
+        c.send_cmd(&[b"CONFIG", b"SET", k, v]);
+        c.expect(b"+OK\r\n");
+    }
+    c.send_cmd(&[b"COPY", b"intkey", b"newintkey2"]);
+    c.expect(&int(1));
+    c.send_cmd(&[b"OBJECT", b"REFCOUNT", b"newintkey2"]);
+    c.expect(&int(1));
+    c.send_cmd(&[b"OBJECT", b"ENCODING", b"newintkey2"]);
+    c.expect(&bulk(b"int"));
+}
