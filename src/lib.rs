@@ -11,6 +11,7 @@
 //! - `persistence`: the append-only file: logging, loading, BGREWRITEAOF by fork.
 //! - `util`: Redis-exact number parsing and formatting.
 //! - `glob`: Redis's glob matcher (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
+//! - `pubsub`: channel and pattern subscription indexes (PUBLISH fan-out).
 
 pub mod commands;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod glob;
 pub mod info;
 pub mod keyspace;
 pub mod persistence;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod stats;

@@ -8,8 +8,15 @@
 
 pub mod args;
 pub mod connection;
+pub mod debug;
+pub mod expire;
+pub mod hash;
+pub mod keys;
 pub mod persistence;
+pub mod pubsub;
 pub mod server;
+pub mod string;
+pub mod transaction;
 
 use std::collections::HashMap;
 
@@ -73,10 +80,24 @@ impl Ctx<'_> {
     /// AOF), invalidates WATCH, and fires the keyspace event `event` of
     /// `class` (see `server::hooks::notify`). Call once per changed key.
     pub fn key_changed(&mut self, key: &[u8], class: u32, event: &str) {
+        // Keys this command found expired come first, in the AOF and in the
+        // event stream (Redis deletes and notifies at lookup time).
+        self.core.propagate_expired();
         let db = self.client.db;
         self.core.dirty += 1;
         self.core.signal_modified_key(db, key);
-        self.core.notify_keyspace_event(class, event, key, db);
+        self.core
+            .notify_keyspace_event_from(Some(self.client), class, event, key, db);
+    }
+
+    /// Fire a keyspace event for `key` in the client's db without the other
+    /// effects of `key_changed` (e.g. `expire` next to `set`, `keymiss`).
+    /// Prefer this to `core.notify_keyspace_event` inside handlers: a RESP3
+    /// client subscribed to its own events then gets them before its reply.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.core
+            .notify_keyspace_event_from(Some(self.client), class, event, key, db);
     }
 
     /// Log this command to the AOF as `argv` instead of as received (Redis's
@@ -96,6 +117,9 @@ impl Ctx<'_> {
     }
 
     pub fn propagate_as(&mut self, argv: &[&[u8]]) {
+        // Keys this command found expired must be DELeted in the log before
+        // its own effect is (else replay would drop what it wrote).
+        self.core.propagate_expired();
         self.core.custom_propagation = true;
         let db = self.client.db;
         self.core.propagate(db, argv);
@@ -186,48 +210,106 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 }
 
 /// All family tables, in COMMAND order.
-fn families() -> [&'static [CommandSpec]; 3] {
-    [
-        connection::COMMANDS,
-        server::COMMANDS,
-        persistence::COMMANDS,
-    ]
+static FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    server::COMMANDS,
+    string::COMMANDS,
+    hash::COMMANDS,
+    pubsub::COMMANDS,
+    persistence::COMMANDS,
+    transaction::COMMANDS,
+    keys::COMMANDS,
+    expire::COMMANDS,
+    debug::COMMANDS,
+];
+
+fn families() -> impl Iterator<Item = &'static [CommandSpec]> {
+    FAMILIES.iter().copied()
 }
 
-/// Longest command name; longer names cannot match and need no lowercasing.
-const MAX_NAME: usize = 32;
+/// Names up to this length are lowercased on the stack for lookup.
+const MAX_NAME: usize = 64;
 
 /// Name → spec lookup, built once at start.
 pub struct Registry {
-    map: HashMap<&'static [u8], &'static CommandSpec, foldhash::fast::RandomState>,
+    map: HashMap<Box<[u8]>, &'static CommandSpec, foldhash::fast::RandomState>,
+    /// Longest name in `map`; longer names cannot match.
+    max_name: usize,
+    /// Commands disabled by `rename-command NAME ""`.
+    disabled: Vec<&'static CommandSpec>,
 }
 
 impl Default for Registry {
     fn default() -> Self {
-        Self::new()
+        Self::base()
     }
 }
 
 impl Registry {
-    pub fn new() -> Self {
-        let mut map = HashMap::default();
-        for fam in families() {
-            for spec in fam {
-                debug_assert!(spec.name.len() <= MAX_NAME);
-                map.insert(spec.name.as_bytes(), spec);
-            }
+    /// The command table with `rename-command` applied (Redis config.c:
+    /// an empty new name removes the command; renaming to a name that
+    /// exists, or renaming an unknown command, is a startup error).
+    pub fn new(config: &crate::config::Config) -> Result<Self, String> {
+        let mut r = Self::base();
+        for (from, to) in &config.rename_commands {
+            r.rename(from, to)
+                .map_err(|e| format!("rename-command '{from}' '{to}': {e}"))?;
         }
-        Registry { map }
+        Ok(r)
     }
 
-    /// Case-insensitive lookup without allocating: the name is lowercased
-    /// into a stack buffer.
+    fn base() -> Self {
+        let mut map = HashMap::default();
+        let mut max_name = 0;
+        for fam in families() {
+            for spec in fam {
+                max_name = max_name.max(spec.name.len());
+                map.insert(Box::from(spec.name.as_bytes()), spec);
+            }
+        }
+        Registry {
+            map,
+            max_name,
+            disabled: Vec::new(),
+        }
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), &'static str> {
+        let from = from.to_ascii_lowercase();
+        let Some(spec) = self.map.remove(from.as_bytes()) else {
+            return Err("No such command in rename-command");
+        };
+        if to.is_empty() {
+            self.disabled.push(spec);
+            return Ok(());
+        }
+        let to = to.to_ascii_lowercase();
+        if self.map.contains_key(to.as_bytes()) {
+            return Err("Target command name already exists");
+        }
+        self.max_name = self.max_name.max(to.len());
+        self.map.insert(to.into_bytes().into_boxed_slice(), spec);
+        Ok(())
+    }
+
+    /// Case-insensitive lookup; names up to `MAX_NAME` bytes are lowercased
+    /// into a stack buffer (longer ones only exist through rename-command).
     pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        if name.len() > self.max_name {
+            return None;
+        }
+        if name.len() > MAX_NAME {
+            return self.map.get(&*name.to_ascii_lowercase()).copied();
+        }
         lookup_in(name, |lower| self.map.get(lower).copied())
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &'static CommandSpec> {
-        families().into_iter().flat_map(|f| f.iter())
+    /// Every enabled command (renamed ones under their original name, as
+    /// Redis's COMMAND shows them).
+    pub fn all(&self) -> impl Iterator<Item = &'static CommandSpec> + '_ {
+        families()
+            .flat_map(|f| f.iter())
+            .filter(|s| !self.disabled.iter().any(|d| std::ptr::eq(*d, *s)))
     }
 
     pub fn len(&self) -> usize {
@@ -292,6 +374,19 @@ fn unknown_command_error(args: &Args<'_>) -> ReplyError {
 /// buffer; bumps `total_commands_processed`; records the command name for
 /// CLIENT LIST.
 pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
+    dispatch(core, client, args);
+    // Like Redis after every reply: a client over its output limit is
+    // closed (asynchronously, with nothing more written to it).
+    let limits = core.config.client_output_buffer_limit;
+    if core
+        .clients
+        .enforce_output_limit(client, &limits, core.now_ms)
+    {
+        core.stats.client_output_buffer_limit_disconnections += 1;
+    }
+}
+
+fn dispatch(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     core.stats.total_commands_processed += 1;
     let Some(spec) = core.registry.lookup(args.get(0)) else {
         let e = unknown_command_error(args);
@@ -302,7 +397,7 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
         (spec, None)
     } else if args.len() < 2 {
         let e = ReplyError::WrongArity(spec.name.to_string());
-        client.reply.error(&e.text());
+        reject(core, client, e);
         return;
     } else {
         match lookup_sub(spec, args.get(1)) {
@@ -312,9 +407,17 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
                     cmd: spec.name.to_ascii_uppercase(),
                     sub: printable(args.get(1), 128),
                 };
-                client.reply.error(&e.text());
+                reject(core, client, e);
                 return;
             }
+        }
+    };
+    // Redis's rejectCommand answers a rejected EXEC with -EXECABORT.
+    let reject = |core: &mut Core, client: &mut ClientState, e: ReplyError| {
+        if parent.is_none() && spec.name == "exec" {
+            reject_exec(core, client, e)
+        } else {
+            reject(core, client, e)
         }
     };
     if !spec.arity_ok(args.len()) {
@@ -364,6 +467,19 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     call(core, client, spec, args);
 }
 
+/// A rejected EXEC ends the transaction with
+/// `-EXECABORT Transaction discarded because of: <error without ERR>`.
+fn reject_exec(core: &mut Core, client: &mut ClientState, e: ReplyError) {
+    core.stats.total_error_replies += 1;
+    client.multi = None;
+    core.watches.unwatch_all(client.token);
+    let text = e.text();
+    let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+    client.reply.error(&format!(
+        "EXECABORT Transaction discarded because of: {reason}"
+    ));
+}
+
 /// Reply with a dispatch-time error. Inside MULTI this also dooms the
 /// transaction (EXEC then answers -EXECABORT), as Redis's flagTransaction.
 fn reject(core: &mut Core, client: &mut ClientState, e: ReplyError) {
@@ -408,7 +524,50 @@ pub fn call(
         ctx.client.reply.error(&e.text());
     }
     core.propagate_expired();
+    // After propagate_expired: its `expired` events may be for this client.
+    if !core.deferred_pushes.is_empty() {
+        pubsub::flush_deferred(core, client);
+    }
     if core.dirty != dirty_before && spec.has(flags::WRITE) && !core.custom_propagation {
         core.propagate_args(client.db, args);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renamed(pairs: &[(&str, &str)]) -> Result<Registry, String> {
+        let config = crate::config::Config {
+            rename_commands: pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        Registry::new(&config)
+    }
+
+    #[test]
+    fn rename_command_renames_and_disables() {
+        let long = "x".repeat(80);
+        let r = renamed(&[("CONFIG", "b840fc02d5"), ("time", ""), ("ping", &long)])
+            .expect("valid renames");
+        assert!(r.lookup(b"config").is_none());
+        assert_eq!(r.lookup(b"B840FC02D5").map(|s| s.name), Some("config"));
+        assert!(r.lookup(b"time").is_none());
+        assert!(!r.all().any(|s| s.name == "time"));
+        assert_eq!(r.lookup(long.as_bytes()).map(|s| s.name), Some("ping"));
+        assert!(r.lookup(b"ping").is_none());
+        // COMMAND still lists the renamed one under its own name.
+        assert!(r.all().any(|s| s.name == "config"));
+    }
+
+    #[test]
+    fn rename_command_errors() {
+        let e = renamed(&[("nosuchcmd", "x")]).err().unwrap_or_default();
+        assert!(e.contains("No such command in rename-command"), "{e}");
+        let e = renamed(&[("ping", "echo")]).err().unwrap_or_default();
+        assert!(e.contains("Target command name already exists"), "{e}");
     }
 }

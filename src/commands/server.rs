@@ -174,8 +174,9 @@ fn flush_mode_ok(args: &Args<'_>) -> CmdResult {
 fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     flush_mode_ok(args)?;
     let db = ctx.client.db;
-    ctx.db().clear();
+    // Before clearing: WATCH only cares about keys that existed.
     ctx.core.signal_flushed_db(Some(db));
+    ctx.db().clear();
     ctx.core.dirty += 1;
     ctx.reply().ok();
     Ok(())
@@ -183,8 +184,8 @@ fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     flush_mode_ok(args)?;
-    ctx.core.keyspace.flush_all();
     ctx.core.signal_flushed_db(None);
+    ctx.core.keyspace.flush_all();
     ctx.core.dirty += 1;
     ctx.reply().ok();
     Ok(())

@@ -342,27 +342,10 @@ struct PendingMulti {
 
 /// The client commands run as while loading (Redis's AOF fake client).
 fn fake_client() -> ClientState {
-    ClientState {
-        id: u64::MAX,
-        token: mio::Token(usize::MAX),
-        reply: crate::resp::Reply::new(),
-        sent: 0,
-        flags: client_flags::CLOSE_ASAP,
-        db: 0,
-        name: Vec::new(),
-        lib_name: Vec::new(),
-        lib_ver: Vec::new(),
-        peer: None,
-        local: None,
-        fd: -1,
-        created_ms: 0,
-        last_interaction_ms: 0,
-        last_cmd: None,
-        last_cmd_parent: None,
-        authenticated: true,
-        subscriptions: 0,
-        multi: None,
-    }
+    let mut st = ClientState::new(u64::MAX, mio::Token(usize::MAX), 0);
+    st.flags = client_flags::CLOSE_ASAP;
+    st.authenticated = true;
+    st
 }
 
 /// At start with `appendonly yes`: replay the AOF, then open it for

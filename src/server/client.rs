@@ -174,9 +174,38 @@ pub struct ClientState {
     pub subscriptions: usize,
     /// Some while inside MULTI.
     pub multi: Option<Box<MultiState>>,
+    /// When the output buffer first went over its class's soft limit
+    /// (unix ms), 0 when under it (Redis's obuf_soft_limit_reached_time).
+    pub obuf_soft_limit_since_ms: u64,
 }
 
 impl ClientState {
+    /// A fresh connection state: db 0, RESP2, unauthenticated, no name.
+    pub fn new(id: u64, token: Token, now_ms: u64) -> Self {
+        ClientState {
+            id,
+            token,
+            reply: Reply::new(),
+            sent: 0,
+            flags: 0,
+            db: 0,
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            peer: None,
+            local: None,
+            fd: -1,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: None,
+            last_cmd_parent: None,
+            authenticated: false,
+            subscriptions: 0,
+            multi: None,
+            obuf_soft_limit_since_ms: 0,
+        }
+    }
+
     pub fn has(&self, f: u32) -> bool {
         self.flags & f != 0
     }
@@ -207,6 +236,18 @@ pub struct Client {
 }
 
 impl Client {
+    /// Drop the already-written front of the reply buffer once it is at
+    /// least as large as what remains: a subscriber that keeps reading, but
+    /// never quite catches up, would otherwise grow the buffer forever.
+    /// Amortised O(1) per byte, like a ring buffer.
+    fn compact_sent(&mut self) {
+        let sent = self.st.sent;
+        if sent >= 64 * 1024 && sent * 2 >= self.st.reply.buf.len() {
+            self.st.reply.buf.drain(..sent);
+            self.st.sent = 0;
+        }
+    }
+
     /// Write as much pending output as the socket takes.
     /// Ok(true) when everything was written.
     pub fn write_pending(&mut self, written: &mut u64) -> io::Result<bool> {
@@ -217,7 +258,10 @@ impl Client {
                     self.st.sent += n;
                     *written += n as u64;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.compact_sent();
+                    return Ok(false);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }

@@ -2,12 +2,14 @@
 //! (AOF, then replies) and `cron` every 1000/hz ms.
 //!
 //! Reads are edge-triggered (mio), so a client is read until WouldBlock; to
-//! stay fair a client gets at most `MAX_READS_PER_EVENT` reads per turn and
-//! is then parked in `pending_reads` and resumed next turn with a zero poll
-//! timeout. Replies are not written per command: every client with output is
-//! flushed once per turn in `before_sleep`, which is what batches pipelined
-//! replies into one `write`. WRITABLE interest is registered only while a
-//! client has output the socket did not take.
+//! stay fair a client may read at most `READ_BUDGET_PER_TURN` bytes per turn
+//! (about one of Redis's reads per event) and is then parked in
+//! `pending_reads` and resumed next turn with a zero poll timeout. So a
+//! 200,000-command pipeline keeps other clients waiting for at most one
+//! read's worth of commands. Replies are not written per command: every
+//! client with output is flushed once per turn in `before_sleep`, which is
+//! what batches pipelined replies into one `write`. WRITABLE interest is
+//! registered only while a client has output the socket did not take.
 
 use std::io::{self, Read};
 use std::time::Duration;
@@ -19,10 +21,24 @@ use super::client::{Client, ClientState, Conn, QueryBuf, READ_CHUNK, Stream, fla
 use super::listen::{Listener, SIGNAL_TOKEN};
 use super::{Server, Shutdown, unix_ms};
 use crate::commands::{self, Args};
-use crate::resp::{Parse, Reply, RequestParser};
+use crate::resp::{Parse, RequestParser};
 
-/// Reads per readable event before a client yields to others.
-const MAX_READS_PER_EVENT: usize = 16;
+/// Sent to a non-loopback peer refused by protected mode (Redis 7.2 text).
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Loopback peer, including IPv4-mapped IPv6 (`::ffff:127.0.0.1`).
+fn is_loopback(ip: std::net::IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// Bytes a client may read per turn before it yields to others (Redis reads
+/// 16 KB per event; a read here may take up to the free query buffer).
+const READ_BUDGET_PER_TURN: usize = READ_CHUNK;
+/// Time per fast active-expire cycle (Redis ACTIVE_EXPIRE_CYCLE_FAST_DURATION).
+const FAST_EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+/// Poll timeout while fast expiry is wanted: about one fast cycle per
+/// millisecond of waiting, so a backlog uses at most half the CPU when idle.
+const FAST_EXPIRE_POLL: Duration = Duration::from_millis(1);
 /// Stop executing a client's pipeline while this much output is unsent;
 /// resume when the socket drains it (back-pressure instead of unbounded growth).
 const OUTPUT_PAUSE_BYTES: usize = 16 << 20;
@@ -36,6 +52,10 @@ impl Server {
             let now = unix_ms();
             let timeout = if self.pending_reads_nonempty() {
                 Duration::ZERO
+            } else if self.fast_expire_pending() {
+                // Keep turning while expired keys pile up: `before_sleep` reclaims
+                // them in short slices instead of one long stall.
+                FAST_EXPIRE_POLL.min(Duration::from_millis(next_cron_ms.saturating_sub(now)))
             } else {
                 Duration::from_millis(next_cron_ms.saturating_sub(now).min(1000))
             };
@@ -108,6 +128,10 @@ impl Server {
         !self.pending_reads.is_empty()
     }
 
+    fn fast_expire_pending(&self) -> bool {
+        self.core.active_expire_enabled && self.core.keyspace.fast_expire_wanted()
+    }
+
     fn drain_signals(&mut self) {
         let Some(signals) = self.signals.as_mut() else {
             return;
@@ -142,13 +166,25 @@ impl Server {
                     return;
                 }
             };
-            self.core.stats.total_connections_received += 1;
             if self.core.clients.len() as u64 >= self.core.config.maxclients {
                 use std::io::Write;
                 let _ = stream.write(b"-ERR max number of clients reached\r\n");
                 self.core.stats.rejected_connections += 1;
                 continue;
             }
+            // Protected mode: with no password, only loopback and unix-socket
+            // peers are served (Redis networking.c clientAcceptHandler).
+            if self.core.config.protected_mode
+                && !self.core.auth_required()
+                && peer.is_some_and(|a| !is_loopback(a.ip()))
+            {
+                use std::io::Write;
+                let _ = stream.write(PROTECTED_MODE_DENIED);
+                self.core.stats.rejected_connections += 1;
+                continue;
+            }
+            // Like Redis, rejected connections are not counted here.
+            self.core.stats.total_connections_received += 1;
             let tok = self.core.clients.next_token();
             if let Err(e) = self
                 .poll
@@ -171,30 +207,18 @@ impl Server {
                     parser: RequestParser::new(self.core.config.proto_max_bulk_len as usize),
                     need: 0,
                 },
-                st: ClientState {
-                    id: self.core.next_client_id,
-                    token: tok,
-                    reply: Reply::new(),
-                    sent: 0,
-                    flags: if peer.is_none() {
-                        flags::UNIX_SOCKET
-                    } else {
-                        0
-                    },
-                    db: 0,
-                    name: Vec::new(),
-                    lib_name: Vec::new(),
-                    lib_ver: Vec::new(),
-                    peer,
-                    local,
-                    fd,
-                    created_ms: now,
-                    last_interaction_ms: now,
-                    last_cmd: None,
-                    last_cmd_parent: None,
-                    authenticated: false,
-                    subscriptions: 0,
-                    multi: None,
+                st: {
+                    let mut st = ClientState::new(self.core.next_client_id, tok, now);
+                    if peer.is_none() {
+                        st.flags |= flags::UNIX_SOCKET;
+                    }
+                    st.peer = peer;
+                    st.local = local;
+                    st.fd = fd;
+                    // Redis's clientSetDefaultAuth: the default user has no
+                    // password unless requirepass is set.
+                    st.authenticated = !self.core.auth_required();
+                    st
                 },
             });
             let got = self.core.clients.insert(client);
@@ -218,7 +242,11 @@ impl Server {
         if self.pending_reads.is_empty() {
             return;
         }
-        let toks = std::mem::take(&mut self.pending_reads);
+        let mut toks = std::mem::take(&mut self.pending_reads);
+        // A client can be parked twice in one turn (by its readable event and by last
+        // turn's budget); running it once per entry would grow its share every turn.
+        toks.sort_unstable();
+        toks.dedup();
         for &tok in &toks {
             if let Some(c) = self.core.clients.get_mut(tok) {
                 c.st.flags &= !flags::READ_PAUSED;
@@ -227,13 +255,14 @@ impl Server {
         }
     }
 
-    /// Read until WouldBlock (or the per-turn budget), executing every
+    /// Read until WouldBlock or the per-turn budget, executing every
     /// complete request after each read. Returns false if the client must be
     /// closed now (EOF, socket error, query buffer limit).
     fn read_and_process(&mut self, c: &mut Client) -> bool {
         // Commands left in the buffer from a paused or budget-limited turn.
         self.process_input(c);
-        for _ in 0..MAX_READS_PER_EVENT {
+        let mut budget = READ_BUDGET_PER_TURN;
+        while budget > 0 {
             if c.st
                 .has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP | flags::READ_PAUSED)
             {
@@ -253,6 +282,7 @@ impl Server {
                     return false;
                 }
                 Ok(n) => {
+                    budget = budget.saturating_sub(n);
                     qb.end += n;
                     self.core.stats.total_net_input_bytes += n as u64;
                     c.st.last_interaction_ms = self.core.now_ms;
@@ -269,6 +299,7 @@ impl Server {
                     "Closing client that reached max query buffer length (id={})",
                     c.st.id
                 );
+                self.core.stats.client_query_buffer_limit_disconnections += 1;
                 return false;
             }
             self.process_input(c);
@@ -386,11 +417,11 @@ impl Server {
     fn before_sleep(&mut self) {
         // Fast active-expire cycle (~1 ms) when the slow one ran out of time
         // or found many stale keys (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
-        if self.core.keyspace.fast_expire_wanted() {
+        if self.fast_expire_pending() {
             self.core.now_ms = unix_ms();
             self.core
                 .keyspace
-                .active_expire_cycle(self.core.now_ms, Duration::from_millis(1));
+                .active_expire_cycle(self.core.now_ms, FAST_EXPIRE_BUDGET);
             self.core.propagate_expired();
         }
         // The turn's writes reach the AOF (and the disk, for appendfsync
@@ -413,6 +444,7 @@ impl Server {
     /// Deregister and drop a client.
     pub(crate) fn free_client(&mut self, tok: Token) {
         if let Some(mut c) = self.core.clients.remove(tok) {
+            self.core.client_gone(tok);
             let _ = self.poll.registry().deregister(c.conn.stream.source());
             debug!("Client closed id={}", c.st.id);
         }

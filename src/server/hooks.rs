@@ -1,17 +1,23 @@
 //! Cross-cutting effects of a write, called by command handlers through
 //! `Ctx` (commands/mod.rs) and by expiry/eviction:
-//! - `signal_modified_key`: invalidates WATCH (Redis db.c signalModifiedKey);
+//! - `signal_modified_key` / `signal_flushed_db`: invalidate WATCH (Redis
+//!   db.c signalModifiedKey, multi.c touchWatchedKey/touchAllWatchedKeysInDb);
 //! - `notify_keyspace_event`: keyspace notifications (Redis notify.c);
 //! - `propagate`: feeds the AOF with the deterministic form of a write
-//!   (Redis server.c propagate / alsoPropagate); the AOF itself is
-//!   persistence/aof.rs.
+//!   (Redis server.c propagate / alsoPropagate); inside EXEC the writes are
+//!   wrapped in MULTI/EXEC; the AOF itself is persistence/aof.rs;
+//! - `auth_required`, `client_gone`: connection-level state.
 //!
 //! Each body belongs to its feature (transactions, pub/sub, persistence);
 //! they are grouped here so every caller uses one stable API.
 
-use super::Core;
+use mio::Token;
 
-/// Keyspace notification classes (Redis's NOTIFY_* flags, notify.c).
+use super::Core;
+use super::client::ClientState;
+
+/// Keyspace notification classes (Redis's NOTIFY_* flags, notify.c). Same
+/// bits as `config::keyspace_events_flags` produces.
 pub mod notify {
     pub const KEYSPACE: u32 = 1 << 0; // K
     pub const KEYEVENT: u32 = 1 << 1; // E
@@ -25,9 +31,17 @@ pub mod notify {
     pub const EVICTED: u32 = 1 << 9; // e
     pub const STREAM: u32 = 1 << 10; // t
     pub const KEY_MISS: u32 = 1 << 11; // m
-    pub const LOADED: u32 = 1 << 12; // module only
-    pub const MODULE: u32 = 1 << 13; // d
-    pub const NEW: u32 = 1 << 14; // n
+    pub const MODULE: u32 = 1 << 12; // d
+    pub const NEW: u32 = 1 << 13; // n
+}
+
+/// What the keyspace holds for a key, without expiring or touching it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPresence {
+    Missing,
+    Live,
+    /// Stored, but its TTL has passed (not yet deleted).
+    Expired,
 }
 
 impl Core {
@@ -52,8 +66,9 @@ impl Core {
     }
 
     /// True when `requirepass` is set and clients must AUTH first.
+    #[inline]
     pub fn auth_required(&self) -> bool {
-        false
+        !self.config.requirepass.is_empty()
     }
 
     /// Evict keys until under `maxmemory`/`maxkeys` (Redis's
@@ -63,21 +78,102 @@ impl Core {
         false
     }
 
-    /// A key in `db` was modified (or deleted): clients WATCHing it must
-    /// fail their EXEC.
+    /// Presence of `key` in `db` for WATCH and EXEC (Redis's dictFind /
+    /// keyIsExpired): must not expire, touch or count hits.
+    pub fn key_presence(&self, db: usize, key: &[u8]) -> KeyPresence {
+        let Some(d) = self.keyspace.dbs.get(db) else {
+            return KeyPresence::Missing;
+        };
+        if d.peek(key, self.now_ms).is_some() {
+            KeyPresence::Live
+        } else if d.expire_at(key).is_some_and(|at| self.now_ms > at) {
+            // Still stored (peek hides stale keys), deadline passed.
+            KeyPresence::Expired
+        } else {
+            KeyPresence::Missing
+        }
+    }
+
+    /// A key in `db` was modified, deleted or expired: clients WATCHing it
+    /// must fail their EXEC. Call after the change is applied (a watched
+    /// key that was already expired when watched only counts as changed if
+    /// it holds a value afterwards).
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
-        let _ = (db, key);
+        if self.watches.is_empty() || !self.watches.is_watched(db, key) {
+            return;
+        }
+        let exists = self.key_presence(db, key) != KeyPresence::Missing;
+        self.watches.touch(db, key, exists);
     }
 
-    /// Every key of `db` (or all dbs when `None`) was dropped (FLUSHDB/FLUSHALL).
+    /// Every key of `db` (or all dbs when `None`) is about to be dropped
+    /// (FLUSHDB/FLUSHALL). Call *before* emptying: only watched keys that
+    /// exist are touched, as in Redis.
     pub fn signal_flushed_db(&mut self, db: Option<usize>) {
-        let _ = db;
+        if self.watches.is_empty() {
+            return;
+        }
+        for (d, key) in self.watches.keys_in(db) {
+            if self.key_presence(d, &key) != KeyPresence::Missing {
+                self.watches.touch_flushed(d, &key);
+            }
+        }
     }
 
-    /// Publish `__keyspace@<db>__:<key>` / `__keyevent@<db>__:<event>` if the
-    /// `notify-keyspace-events` flags select `class`.
+    /// Publish `__keyspace@<db>__:<key>` → event and
+    /// `__keyevent@<db>__:<event>` → key if the `notify-keyspace-events`
+    /// flags select `class` (and K / E respectively).
     pub fn notify_keyspace_event(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
-        let _ = (class, event, key, db);
+        self.notify_keyspace_event_from(None, class, event, key, db);
+    }
+
+    /// `notify_keyspace_event` when the running client is at hand, so a
+    /// RESP3 client subscribed to its own key's events gets them before
+    /// its reply, as in Redis.
+    pub fn notify_keyspace_event_from(
+        &mut self,
+        mut me: Option<&mut ClientState>,
+        class: u32,
+        event: &str,
+        key: &[u8],
+        db: usize,
+    ) {
+        let flags = self.notify_flags;
+        if flags & class == 0 || self.pubsub.is_empty() {
+            return;
+        }
+        let mut tmp = [0u8; 20];
+        let dbs = crate::resp::writer::fmt_i64(db as i64, &mut tmp);
+        let mut chan = std::mem::take(&mut self.notify_scratch);
+        if flags & notify::KEYSPACE != 0 {
+            chan.clear();
+            chan.extend_from_slice(b"__keyspace@");
+            chan.extend_from_slice(dbs);
+            chan.extend_from_slice(b"__:");
+            chan.extend_from_slice(key);
+            crate::commands::pubsub::publish_message(
+                self,
+                me.as_deref_mut(),
+                &chan,
+                event.as_bytes(),
+            );
+        }
+        if flags & notify::KEYEVENT != 0 {
+            chan.clear();
+            chan.extend_from_slice(b"__keyevent@");
+            chan.extend_from_slice(dbs);
+            chan.extend_from_slice(b"__:");
+            chan.extend_from_slice(event.as_bytes());
+            crate::commands::pubsub::publish_message(self, me, &chan, key);
+        }
+        self.notify_scratch = chan;
+    }
+
+    /// Re-read `notify-keyspace-events` (startup and CONFIG SET).
+    pub fn refresh_notify_flags(&mut self) {
+        self.notify_flags =
+            crate::config::keyspace_events_flags(self.config.notify_keyspace_events.as_bytes())
+                .unwrap_or(0);
     }
 
     /// Append one write, in its deterministic form, to the AOF stream for `db`.
@@ -107,5 +203,11 @@ impl Core {
 
     pub fn propagate_multi_end(&mut self) {
         self.aof.multi_end();
+    }
+
+    /// A client is gone (disconnect): drop its subscriptions and watches.
+    pub fn client_gone(&mut self, token: Token) {
+        self.pubsub.remove_client(token);
+        self.watches.unwatch_all(token);
     }
 }

@@ -68,8 +68,20 @@ pub struct Core {
     pub custom_propagation: bool,
     /// Replaying the AOF: commands without the LOADING flag get -LOADING.
     pub loading: bool,
+    /// Channel and pattern subscriptions.
+    pub pubsub: crate::pubsub::PubSub,
+    /// Pub/Sub messages for the running client (see `pubsub::Deferred`).
+    pub deferred_pushes: crate::pubsub::Deferred,
+    /// WATCHed keys (transactions).
+    pub watches: crate::commands::transaction::Watches,
+    /// `notify-keyspace-events` parsed into `hooks::notify` bits.
+    pub notify_flags: u32,
+    /// Reused buffer for keyspace-event channel names.
+    pub notify_scratch: Vec<u8>,
     /// Append-only file state (persistence/aof.rs).
     pub aof: crate::persistence::Aof,
+    /// Active expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off; lazy expiry always runs).
+    pub active_expire_enabled: bool,
 }
 
 pub fn unix_ms() -> u64 {
@@ -93,8 +105,13 @@ fn new_run_id() -> String {
 /// Errors that stop the server from starting.
 #[derive(Debug)]
 pub enum StartupError {
-    Bind { addr: String, err: io::Error },
+    Bind {
+        addr: String,
+        err: io::Error,
+    },
     Io(String, io::Error),
+    /// A configuration the server cannot apply (e.g. a bad rename-command).
+    Config(String),
 }
 
 impl std::fmt::Display for StartupError {
@@ -105,6 +122,7 @@ impl std::fmt::Display for StartupError {
                 "Could not create server TCP listening socket {addr}: {err}"
             ),
             StartupError::Io(what, err) => write!(f, "{what}: {err}"),
+            StartupError::Config(msg) => f.write_str(msg),
         }
     }
 }
@@ -127,8 +145,9 @@ impl Server {
         let poll = Poll::new().map_err(|e| StartupError::Io("creating poller".into(), e))?;
         let listeners = listen::open_listeners(&config, poll.registry())?;
         let tcp_addrs = listeners.iter().filter_map(|l| l.tcp_addr()).collect();
-        let core = Core {
-            registry: Registry::new(),
+        let registry = Registry::new(&config).map_err(StartupError::Config)?;
+        let mut core = Core {
+            registry,
             clients: Clients::default(),
             keyspace: Keyspace::new(config.databases as usize),
             stats: Stats::default(),
@@ -147,8 +166,15 @@ impl Server {
             next_client_id: 0,
             custom_propagation: false,
             loading: false,
+            pubsub: Default::default(),
+            deferred_pushes: Default::default(),
+            watches: Default::default(),
+            notify_flags: 0,
+            notify_scratch: Vec::new(),
             aof: crate::persistence::Aof::new(),
+            active_expire_enabled: true,
         };
+        core.refresh_notify_flags();
         Ok(Server {
             poll,
             events: Events::with_capacity(1024),
@@ -184,4 +210,6 @@ pub fn config_changed(core: &mut Core, changed: &[&'static str]) {
         tracing::debug!("config {name} changed");
         crate::persistence::config_changed(core, name);
     }
+    // Cheap enough to redo whatever changed.
+    core.refresh_notify_flags();
 }
