@@ -1104,3 +1104,53 @@ fn info_persistence_fields() {
     );
     assert!(info.contains("aof_base_size:0\r\n"), "{info}");
 }
+
+#[test]
+fn bgrewriteaof_inside_multi_is_scheduled_after_exec() {
+    let s = Server::start(&["--appendonly", "yes"]);
+    let mut c = s.raw();
+    c.send(
+        &[
+            encode(&[b"MULTI"]),
+            encode(&[b"SET", b"a", b"1"]),
+            encode(&[b"BGREWRITEAOF"]),
+            encode(&[b"SET", b"b", b"2"]),
+            encode(&[b"EXEC"]),
+        ]
+        .concat(),
+    );
+    c.expect(b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n");
+    c.expect(b"*3\r\n+OK\r\n+Background append only file rewriting scheduled\r\n+OK\r\n");
+    let mut con = s.client();
+    // Cron starts it once the transaction is over.
+    assert!(wait_until(IO_DEADLINE, || info_field(
+        &mut con,
+        "aof_rewrites"
+    ) == "1"));
+    let bytes = fs::read(aof_path(&s)).unwrap();
+    assert!(
+        contains(&bytes, &encode(&[b"MSET", b"a", b"1", b"b", b"2"])),
+        "{}",
+        common::show(&bytes)
+    );
+}
+
+#[test]
+fn loaded_keys_look_freshly_created() {
+    let mut s = Server::start(&["--appendonly", "yes"]);
+    let mut con = s.client();
+    redis::cmd("SET")
+        .arg("a")
+        .arg("1")
+        .query::<()>(&mut con)
+        .unwrap();
+    drop(con);
+    s.restart();
+    let mut con = s.client();
+    let idle: i64 = redis::cmd("OBJECT")
+        .arg("IDLETIME")
+        .arg("a")
+        .query(&mut con)
+        .unwrap();
+    assert!(idle < 10, "idle {idle}");
+}

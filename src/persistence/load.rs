@@ -423,6 +423,8 @@ fn replay(server: &mut Server, file: File, name: &str) -> Result<LoadStats, Load
     core.loading = false;
     core.aof.loading = None;
     core.now_ms = saved_now.max(unix_ms());
+    // Keys were created with the clock at 0: stamp them with the load time.
+    core.keyspace.reset_meta(core.now_ms);
     let (commands, outcome) = result?;
     let mut stats = LoadStats {
         commands,
