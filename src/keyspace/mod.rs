@@ -692,6 +692,18 @@ impl Keyspace {
         }
     }
 
+    /// Give every key fresh metadata as of `now_ms`, as if just created (LRU clock now, LFU
+    /// counter at its initial value). After AOF loading, which runs with the clock stopped at 0
+    /// so nothing expires mid-replay (persistence/load.rs); Redis's loaded keys are new objects.
+    pub fn reset_meta(&mut self, now_ms: u64) {
+        for db in &mut self.dbs {
+            let m = meta::new_meta(db.policy, now_ms);
+            for e in db.map.values_mut() {
+                e.meta = m;
+            }
+        }
+    }
+
     pub fn stats(&self) -> KeyspaceStats {
         let mut s = KeyspaceStats {
             expired_stale_perc: self.cycle.stale_perc,

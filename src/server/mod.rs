@@ -80,6 +80,8 @@ pub struct Core {
     pub notify_scratch: Vec<u8>,
     /// Append-only file state (persistence/aof.rs).
     pub aof: crate::persistence::Aof,
+    /// Active expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off; lazy expiry always runs).
+    pub active_expire_enabled: bool,
 }
 
 pub fn unix_ms() -> u64 {
@@ -170,6 +172,7 @@ impl Server {
             notify_flags: 0,
             notify_scratch: Vec::new(),
             aof: crate::persistence::Aof::new(),
+            active_expire_enabled: true,
         };
         core.refresh_notify_flags();
         Ok(Server {
