@@ -440,6 +440,14 @@ fn dispatch(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
         reject(core, client, ReplyError::Oom);
         return;
     }
+    // Like Redis's writeCommandsDeniedByDiskError: while the AOF cannot be
+    // written, refuse writes rather than acknowledge what may be lost.
+    if spec.has(flags::WRITE)
+        && let Some(msg) = core.aof.write_denied_error()
+    {
+        reject(core, client, ReplyError::Owned(msg));
+        return;
+    }
     // RESP2 subscribers may only manage subscriptions (RESP3 ones may do anything).
     if client.subscriptions > 0
         && client.reply.proto == crate::resp::Proto::Resp2
