@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod connection;
+pub mod memory;
 pub mod server;
 
 use std::collections::HashMap;
@@ -185,8 +186,8 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 }
 
 /// All family tables, in COMMAND order.
-fn families() -> [&'static [CommandSpec]; 2] {
-    [connection::COMMANDS, server::COMMANDS]
+fn families() -> [&'static [CommandSpec]; 3] {
+    [connection::COMMANDS, server::COMMANDS, memory::COMMANDS]
 }
 
 /// Longest command name; longer names cannot match and need no lowercasing.

@@ -11,6 +11,7 @@ impl Server {
     pub(crate) fn cron(&mut self) {
         let now = self.core.now_ms;
         self.core.stats.sample_ops(now);
+        crate::alloc::update_peak();
         // Slow active-expire cycle: up to 25% of a cron period (Redis expire.c).
         let budget = Duration::from_micros(250_000 / self.core.config.hz.clamp(1, 500));
         self.core.keyspace.active_expire_cycle(now, budget);

@@ -34,7 +34,8 @@ impl Server {
         let mut next_cron_ms = unix_ms();
         loop {
             let now = unix_ms();
-            let timeout = if self.pending_reads_nonempty() {
+            // While an eviction is left unfinished, keep turning without sleeping.
+            let timeout = if self.pending_reads_nonempty() || self.core.eviction.running {
                 Duration::ZERO
             } else {
                 Duration::from_millis(next_cron_ms.saturating_sub(now).min(1000))
@@ -359,6 +360,8 @@ impl Server {
     /// End of turn: AOF first (so nothing is acknowledged before it is
     /// logged), then replies, then deferred closes.
     fn before_sleep(&mut self) {
+        // Continue a maxmemory/maxkeys eviction left unfinished (bounded slice).
+        self.core.eviction_slice();
         // Fast active-expire cycle (~1 ms) when the slow one ran out of time
         // or found many stale keys (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
         if self.core.keyspace.fast_expire_wanted() {

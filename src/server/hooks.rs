@@ -57,9 +57,22 @@ impl Core {
 
     /// Evict keys until under `maxmemory`/`maxkeys` (Redis's
     /// performEvictions, run before every command when a limit is set).
-    /// Returns true if still over the limit, so DENYOOM commands get -OOM.
+    /// Returns true if still over the limit and nothing could be evicted,
+    /// so DENYOOM commands get -OOM (see `crate::evict`).
+    #[inline]
     pub fn evict_before_command(&mut self) -> bool {
-        false
+        if self.config.maxmemory == 0 && self.config.maxkeys == 0 {
+            return false;
+        }
+        let (r, _) = self.perform_evictions(Some(crate::evict::EVICTION_SLICE));
+        r == crate::evict::EvictResult::Fail
+    }
+
+    /// Memory left out of the maxmemory check (Redis's
+    /// freeMemoryGetNotCountedMemory): buffers that only grow because of
+    /// writes, such as the AOF buffer, which eviction itself feeds with DELs.
+    pub fn not_counted_memory(&self) -> usize {
+        0
     }
 
     /// A key in `db` was modified (or deleted): clients WATCHing it must

@@ -68,6 +68,8 @@ pub struct Core {
     pub custom_propagation: bool,
     /// Replaying the AOF: commands without the LOADING flag get -LOADING.
     pub loading: bool,
+    /// maxmemory/maxkeys eviction in progress (see `crate::evict`).
+    pub eviction: crate::evict::EvictionState,
 }
 
 pub fn unix_ms() -> u64 {
@@ -145,15 +147,20 @@ impl Server {
             next_client_id: 0,
             custom_propagation: false,
             loading: false,
+            eviction: crate::evict::EvictionState::default(),
         };
-        Ok(Server {
+        let mut core = core;
+        crate::evict::configure(&mut core);
+        let server = Server {
             poll,
             events: Events::with_capacity(1024),
             listeners,
             signals: None,
             pending_reads: Vec::new(),
             core,
-        })
+        };
+        crate::alloc::mark_startup();
+        Ok(server)
     }
 
     /// Stop on SIGTERM/SIGINT (for the real binary; in-process test servers
@@ -180,5 +187,14 @@ pub fn config_changed(core: &mut Core, changed: &[&'static str]) {
     for name in changed {
         tracing::debug!("config {name} changed");
     }
-    let _ = core;
+    if changed
+        .iter()
+        .any(|n| crate::evict::CONFIG_NAMES.contains(n))
+    {
+        crate::evict::configure(core);
+        // A lowered limit is enforced from now on, one slice per loop turn (Redis evicts
+        // right away on CONFIG SET maxmemory, too).
+        core.eviction.running = true;
+        core.eviction_slice();
+    }
 }
