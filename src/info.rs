@@ -287,9 +287,12 @@ fn stats(core: &Core, o: &mut String) {
          evicted_keys:{}\r\n\
          keyspace_hits:{}\r\n\
          keyspace_misses:{}\r\n\
-         pubsub_channels:0\r\n\
-         pubsub_patterns:0\r\n\
-         total_error_replies:{}\r\n",
+         pubsub_channels:{}\r\n\
+         pubsub_patterns:{}\r\n\
+         pubsubshard_channels:0\r\n\
+         total_error_replies:{}\r\n\
+         client_query_buffer_limit_disconnections:{}\r\n\
+         client_output_buffer_limit_disconnections:{}\r\n",
         s.total_connections_received,
         s.total_commands_processed,
         s.instantaneous_ops_per_sec(),
@@ -303,7 +306,11 @@ fn stats(core: &Core, o: &mut String) {
         s.evicted_keys,
         ks.keyspace_hits,
         ks.keyspace_misses,
+        core.pubsub.channel_count(),
+        core.pubsub.pattern_count(),
         s.total_error_replies,
+        s.client_query_buffer_limit_disconnections,
+        s.client_output_buffer_limit_disconnections,
     );
 }
 

@@ -12,6 +12,7 @@
 //! - `evict`: maxmemory/maxkeys enforcement (the policies live in `keyspace::evict`).
 //! - `util`: Redis-exact number parsing and formatting.
 //! - `glob`: Redis's glob matcher (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
+//! - `pubsub`: channel and pattern subscription indexes (PUBLISH fan-out).
 
 pub mod alloc;
 pub mod commands;
@@ -21,6 +22,7 @@ pub mod evict;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod stats;

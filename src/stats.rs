@@ -9,6 +9,10 @@ pub struct Stats {
     pub rejected_connections: u64,
     pub evicted_keys: u64,
     pub total_error_replies: u64,
+    /// Clients closed for exceeding client-output-buffer-limit.
+    pub client_output_buffer_limit_disconnections: u64,
+    /// Clients closed for exceeding client-query-buffer-limit.
+    pub client_query_buffer_limit_disconnections: u64,
     /// Ring of (ms, commands) samples for instantaneous_ops_per_sec.
     pub ops_samples: [u64; 16],
     pub ops_sample_idx: usize,

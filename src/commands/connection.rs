@@ -1,10 +1,13 @@
 //! Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT, CLIENT.
-//! Follows redis server.c (ping/echo/hello), networking.c (CLIENT).
+//! Follows redis server.c (ping/echo/hello), networking.c (CLIENT), acl.c
+//! (AUTH: only the `default` user exists, with `requirepass` as its
+//! password, or `nopass` when it is empty).
 
 use super::flags::*;
 use super::{Args, CommandSpec, Ctx, container_only};
 use crate::error::{CmdResult, ReplyError};
 use crate::resp::Proto;
+use crate::server::Core;
 use crate::server::client::{ClientState, flags as cflags};
 
 const CONN: &str = "connection";
@@ -16,7 +19,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(1)",
         "Returns the server's liveliness response.",
     ),
-    CommandSpec::new("echo", 2, FAST | STALE, echo).doc(
+    CommandSpec::new("echo", 2, LOADING | STALE | FAST, echo).doc(
         CONN,
         "1.0.0",
         "O(1)",
@@ -43,6 +46,18 @@ pub static COMMANDS: &[CommandSpec] = &[
         hello,
     )
     .doc(CONN, "6.0.0", "O(1)", "Handshakes with the Redis server."),
+    CommandSpec::new(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
+        auth,
+    )
+    .doc(
+        CONN,
+        "1.0.0",
+        "O(N) where N is the number of passwords defined for the user",
+        "Authenticates the connection.",
+    ),
     CommandSpec::new("select", 2, LOADING | STALE | FAST, select).doc(
         CONN,
         "1.0.0",
@@ -132,7 +147,15 @@ fn ping(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     if args.len() > 2 {
         return Err(ReplyError::WrongArity("ping".into()));
     }
+    let subscribed = ctx.client.subscriptions > 0;
     let r = ctx.reply();
+    // A RESP2 subscriber can only read pushes, so PING answers in that shape.
+    if subscribed && !r.is_resp3() {
+        r.array(2);
+        r.bulk(b"pong");
+        r.bulk(args.get(1));
+        return Ok(());
+    }
     match args.len() {
         1 => r.raw(b"+PONG\r\n"),
         _ => r.bulk(args.get(1)),
@@ -152,17 +175,67 @@ fn quit(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 }
 
 /// Put the connection back in its initial state (RESET), as Redis's
-/// `clearClientConnectionState`.
-pub fn reset_connection(c: &mut ClientState) {
+/// `clearClientConnectionState`: db 0, RESP2, no name, default-user auth
+/// (so unauthenticated again when a password is set), no transaction or
+/// watched keys, no subscriptions (dropped without confirmations).
+pub fn reset_connection(ctx: &mut Ctx<'_>) {
+    let c = &mut *ctx.client;
     c.db = 0;
     c.reply.proto = Proto::Resp2;
     c.name.clear();
     c.flags &= !cflags::NO_EVICT;
+    c.authenticated = !ctx.core.auth_required();
+    super::transaction::discard_transaction(ctx);
+    ctx.core.pubsub.remove_client(ctx.client.token);
+    ctx.client.subscriptions = 0;
 }
 
 fn reset(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
-    reset_connection(ctx.client);
+    reset_connection(ctx);
     ctx.reply().raw(b"+RESET\r\n");
+    Ok(())
+}
+
+/// Constant-time comparison, so response timing does not reveal how much
+/// of a guessed password was right.
+fn secure_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= (x ^ y) as usize;
+    }
+    diff == 0
+}
+
+/// Would `user`/`pass` log in? Only `default` exists; with no password
+/// configured it accepts any password (Redis's `nopass`).
+fn check_credentials(ctx: &Ctx<'_>, user: &[u8], pass: &[u8]) -> bool {
+    user == b"default"
+        && (!ctx.core.auth_required() || secure_eq(pass, ctx.core.config.requirepass.as_bytes()))
+}
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+fn auth(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
+    if args.len() > 3 {
+        return Err(ReplyError::Syntax);
+    }
+    let (user, pass): (&[u8], &[u8]) = if args.len() == 2 {
+        if !ctx.core.auth_required() {
+            return Err(ReplyError::Static(
+                "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+            ));
+        }
+        (b"default", args.get(1))
+    } else {
+        (args.get(1), args.get(2))
+    };
+    if !check_credentials(ctx, user, pass) {
+        return Err(ReplyError::Static(WRONGPASS));
+    }
+    ctx.client.authenticated = true;
+    ctx.reply().ok();
     Ok(())
 }
 
@@ -185,19 +258,14 @@ fn hello(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
         i = 2;
     }
     let mut setname = None;
+    let mut credentials = None;
     while i < args.len() {
         let more = args.len() - i - 1;
         if args.is(i, "auth") && more >= 2 {
-            // Password checks arrive with AUTH support; default user has nopass.
+            credentials = Some((args.get(i + 1), args.get(i + 2)));
             i += 3;
         } else if args.is(i, "setname") && more >= 1 {
-            let name = args.get(i + 1);
-            if !valid_client_name(name) {
-                return Err(ReplyError::Static(
-                    "ERR Client names cannot contain spaces, newlines or special characters.",
-                ));
-            }
-            setname = Some(name);
+            setname = Some(args.get(i + 1));
             i += 2;
         } else {
             return Err(ReplyError::Owned(format!(
@@ -206,13 +274,29 @@ fn hello(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             )));
         }
     }
+    if let Some((user, pass)) = credentials {
+        if !check_credentials(ctx, user, pass) {
+            return Err(ReplyError::Static(WRONGPASS));
+        }
+        ctx.client.authenticated = true;
+    }
+    if !ctx.client.authenticated && ctx.core.auth_required() {
+        return Err(ReplyError::Static(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
+    }
+    // Like Redis, the name is checked only once the client is authenticated.
     if let Some(name) = setname {
+        if !valid_client_name(name) {
+            return Err(ReplyError::Static(
+                "ERR Client names cannot contain spaces, newlines or special characters.",
+            ));
+        }
         ctx.client.name = name.to_vec();
     }
     if let Some(p) = proto {
         ctx.client.reply.proto = p;
     }
-    ctx.client.authenticated = true;
     let id = ctx.client.id as i64;
     let r = ctx.reply();
     r.map(7);
@@ -293,11 +377,74 @@ fn client_setinfo(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     Ok(())
 }
 
+/// Redis's client types for CLIENT LIST/KILL TYPE: a client with
+/// subscriptions is `pubsub`, every other one `normal` (no replication).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    Pubsub,
+    /// master / replica / slave: never matches here.
+    Other,
+}
+
+fn client_type(c: &ClientState) -> ClientType {
+    if c.subscriptions > 0 {
+        ClientType::Pubsub
+    } else {
+        ClientType::Normal
+    }
+}
+
+fn parse_client_type(args: &Args<'_>, i: usize) -> Result<ClientType, ReplyError> {
+    let t = args.get(i);
+    if t.eq_ignore_ascii_case(b"normal") {
+        Ok(ClientType::Normal)
+    } else if t.eq_ignore_ascii_case(b"pubsub") {
+        Ok(ClientType::Pubsub)
+    } else if [&b"master"[..], b"replica", b"slave"]
+        .iter()
+        .any(|k| t.eq_ignore_ascii_case(k))
+    {
+        Ok(ClientType::Other)
+    } else {
+        Err(ReplyError::Owned(format!(
+            "ERR Unknown client type '{}'",
+            args.str_lossy(i)
+        )))
+    }
+}
+
 /// One CLIENT LIST / CLIENT INFO line (Redis 7.2 field order).
-pub fn client_info_line(c: &ClientState, qbuf: usize, now_ms: u64) -> String {
+pub fn client_info_line(c: &ClientState, qbuf: usize, core: &Core) -> String {
+    let now_ms = core.now_ms;
+    let (sub, psub) = core.pubsub.client_counts(c.token);
+    let dirty = core.watches.is_dirty(c.token);
+    let (multi, multi_mem) = match &c.multi {
+        Some(m) => (
+            m.queued.len() as i64,
+            m.queued
+                .iter()
+                .map(|q| q.buf.len() + q.ranges.len() * std::mem::size_of::<(usize, usize)>())
+                .sum::<usize>(),
+        ),
+        None => (-1, 0),
+    };
+    // Letters in Redis's order (networking.c getClientInfoString).
     let mut flags = String::new();
+    if c.subscriptions > 0 {
+        flags.push('P');
+    }
+    if c.multi.is_some() {
+        flags.push('x');
+    }
+    if dirty {
+        flags.push('d');
+    }
     if c.has(cflags::CLOSE_AFTER_REPLY) {
         flags.push('c');
+    }
+    if c.has(cflags::CLOSE_ASAP) {
+        flags.push('A');
     }
     if c.has(cflags::UNIX_SOCKET) {
         flags.push('U');
@@ -315,7 +462,7 @@ pub fn client_info_line(c: &ClientState, qbuf: usize, now_ms: u64) -> String {
     };
     let resp = if c.reply.proto == Proto::Resp3 { 3 } else { 2 };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem={} rbs={} rbp=0 obl={} oll=0 omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr_string(),
         c.laddr_string(),
@@ -325,10 +472,15 @@ pub fn client_info_line(c: &ClientState, qbuf: usize, now_ms: u64) -> String {
         now_ms.saturating_sub(c.last_interaction_ms) / 1000,
         flags,
         c.db,
+        sub,
+        psub,
+        multi,
         qbuf,
+        multi_mem,
         crate::server::client::READ_CHUNK,
         c.pending_output(),
-        c.reply.buf.capacity(),
+        // What client-output-buffer-limit compares (Redis's omem).
+        c.pending_output(),
         c.reply.buf.capacity() + qbuf,
         events,
         c.last_cmd
@@ -342,17 +494,11 @@ pub fn client_info_line(c: &ClientState, qbuf: usize, now_ms: u64) -> String {
 
 fn client_list(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let mut ids: Option<Vec<u64>> = None;
+    let mut ty = None;
     let mut i = 2;
     while i < args.len() {
         if args.is(i, "type") && i + 1 < args.len() {
-            let t = args.get(i + 1);
-            let known = ["normal", "master", "replica", "slave", "pubsub"];
-            if !known.iter().any(|k| t.eq_ignore_ascii_case(k.as_bytes())) {
-                return Err(ReplyError::Owned(format!(
-                    "ERR Unknown client type '{}'",
-                    args.str_lossy(i + 1)
-                )));
-            }
+            ty = Some(parse_client_type(args, i + 1)?);
             i += 2;
         } else if args.is(i, "id") && i + 1 < args.len() {
             let mut v = Vec::new();
@@ -370,15 +516,18 @@ fn client_list(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             return Err(ReplyError::Syntax);
         }
     }
-    let now = ctx.core.now_ms;
-    let mut lines: Vec<(u64, String)> = ctx
-        .core
+    let core = &*ctx.core;
+    let wanted = |c: &ClientState| ty.is_none_or(|t| client_type(c) == t);
+    let mut lines: Vec<(u64, String)> = core
         .clients
         .iter()
-        .map(|c| (c.st.id, client_info_line(&c.st, c.conn.qbuf.len(), now)))
+        .filter(|c| wanted(&c.st))
+        .map(|c| (c.st.id, client_info_line(&c.st, c.conn.qbuf.len(), core)))
         .collect();
     // The caller is taken out of the table while its command runs.
-    lines.push((ctx.client.id, client_info_line(ctx.client, 0, now)));
+    if wanted(ctx.client) {
+        lines.push((ctx.client.id, client_info_line(ctx.client, 0, core)));
+    }
     lines.sort_by_key(|(id, _)| *id);
     let mut out = String::new();
     for (id, line) in lines {
@@ -393,7 +542,7 @@ fn client_list(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 }
 
 fn client_info(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
-    let mut line = client_info_line(ctx.client, 0, ctx.core.now_ms);
+    let mut line = client_info_line(ctx.client, 0, ctx.core);
     line.push('\n');
     ctx.reply().verbatim(b"txt", line.as_bytes());
     Ok(())
@@ -405,6 +554,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let mut f_id = None;
     let mut f_addr: Option<Vec<u8>> = None;
     let mut f_laddr: Option<Vec<u8>> = None;
+    let mut f_type = None;
     let mut skipme = true;
     if old_form {
         f_addr = Some(args.get(2).to_vec());
@@ -435,8 +585,10 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
                 } else {
                     return Err(ReplyError::Syntax);
                 }
-            } else if args.is(i, "type") || args.is(i, "user") || args.is(i, "maxage") {
-                // Accepted; every client is a normal client of the default user.
+            } else if args.is(i, "type") {
+                f_type = Some(parse_client_type(args, i + 1)?);
+            } else if args.is(i, "user") || args.is(i, "maxage") {
+                // Accepted; every client belongs to the default user.
             } else {
                 return Err(ReplyError::Syntax);
             }
@@ -445,6 +597,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     }
     let matches = |c: &ClientState| {
         f_id.is_none_or(|id| c.id == id)
+            && f_type.is_none_or(|t| client_type(c) == t)
             && f_addr
                 .as_deref()
                 .is_none_or(|a| c.addr_string().as_bytes() == a)
@@ -519,7 +672,7 @@ pub fn reply_help(ctx: &mut Ctx<'_>, cmd: &str, lines: &[&str]) {
         r.simple(l);
     }
     r.simple("HELP");
-    r.simple("    Print this help.");
+    r.simple("    Prints this help.");
 }
 
 fn client_help(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {

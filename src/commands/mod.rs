@@ -8,8 +8,11 @@
 
 pub mod args;
 pub mod connection;
+pub mod hash;
 pub mod memory;
+pub mod pubsub;
 pub mod server;
+pub mod transaction;
 
 use std::collections::HashMap;
 
@@ -76,7 +79,8 @@ impl Ctx<'_> {
         let db = self.client.db;
         self.core.dirty += 1;
         self.core.signal_modified_key(db, key);
-        self.core.notify_keyspace_event(class, event, key, db);
+        self.core
+            .notify_keyspace_event_from(Some(self.client), class, event, key, db);
     }
 
     /// Log this command to the AOF as `argv` instead of as received (Redis's
@@ -186,44 +190,102 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 }
 
 /// All family tables, in COMMAND order.
-fn families() -> [&'static [CommandSpec]; 3] {
-    [connection::COMMANDS, server::COMMANDS, memory::COMMANDS]
+static FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    server::COMMANDS,
+    hash::COMMANDS,
+    pubsub::COMMANDS,
+    transaction::COMMANDS,
+    memory::COMMANDS,
+];
+
+fn families() -> impl Iterator<Item = &'static [CommandSpec]> {
+    FAMILIES.iter().copied()
 }
 
-/// Longest command name; longer names cannot match and need no lowercasing.
-const MAX_NAME: usize = 32;
+/// Names up to this length are lowercased on the stack for lookup.
+const MAX_NAME: usize = 64;
 
 /// Name → spec lookup, built once at start.
 pub struct Registry {
-    map: HashMap<&'static [u8], &'static CommandSpec, foldhash::fast::RandomState>,
+    map: HashMap<Box<[u8]>, &'static CommandSpec, foldhash::fast::RandomState>,
+    /// Longest name in `map`; longer names cannot match.
+    max_name: usize,
+    /// Commands disabled by `rename-command NAME ""`.
+    disabled: Vec<&'static CommandSpec>,
 }
 
 impl Default for Registry {
     fn default() -> Self {
-        Self::new()
+        Self::base()
     }
 }
 
 impl Registry {
-    pub fn new() -> Self {
-        let mut map = HashMap::default();
-        for fam in families() {
-            for spec in fam {
-                debug_assert!(spec.name.len() <= MAX_NAME);
-                map.insert(spec.name.as_bytes(), spec);
-            }
+    /// The command table with `rename-command` applied (Redis config.c:
+    /// an empty new name removes the command; renaming to a name that
+    /// exists, or renaming an unknown command, is a startup error).
+    pub fn new(config: &crate::config::Config) -> Result<Self, String> {
+        let mut r = Self::base();
+        for (from, to) in &config.rename_commands {
+            r.rename(from, to)
+                .map_err(|e| format!("rename-command '{from}' '{to}': {e}"))?;
         }
-        Registry { map }
+        Ok(r)
     }
 
-    /// Case-insensitive lookup without allocating: the name is lowercased
-    /// into a stack buffer.
+    fn base() -> Self {
+        let mut map = HashMap::default();
+        let mut max_name = 0;
+        for fam in families() {
+            for spec in fam {
+                max_name = max_name.max(spec.name.len());
+                map.insert(Box::from(spec.name.as_bytes()), spec);
+            }
+        }
+        Registry {
+            map,
+            max_name,
+            disabled: Vec::new(),
+        }
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), &'static str> {
+        let from = from.to_ascii_lowercase();
+        let Some(spec) = self.map.remove(from.as_bytes()) else {
+            return Err("No such command in rename-command");
+        };
+        if to.is_empty() {
+            self.disabled.push(spec);
+            return Ok(());
+        }
+        let to = to.to_ascii_lowercase();
+        if self.map.contains_key(to.as_bytes()) {
+            return Err("Target command name already exists");
+        }
+        self.max_name = self.max_name.max(to.len());
+        self.map.insert(to.into_bytes().into_boxed_slice(), spec);
+        Ok(())
+    }
+
+    /// Case-insensitive lookup; names up to `MAX_NAME` bytes are lowercased
+    /// into a stack buffer (longer ones only exist through rename-command).
     pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        if name.len() > self.max_name {
+            return None;
+        }
+        if name.len() > MAX_NAME {
+            return self.map.get(&*name.to_ascii_lowercase()).copied();
+        }
         lookup_in(name, |lower| self.map.get(lower).copied())
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &'static CommandSpec> {
-        families().into_iter().flat_map(|f| f.iter())
+    /// Every enabled command (renamed ones under their original name, as
+    /// Redis's COMMAND shows them).
+    pub fn all(&self) -> impl Iterator<Item = &'static CommandSpec> + '_ {
+        families()
+            .flat_map(|f| f.iter())
+            .filter(|s| !self.disabled.iter().any(|d| std::ptr::eq(*d, *s)))
     }
 
     pub fn len(&self) -> usize {
@@ -263,21 +325,23 @@ pub fn full_name(parent: Option<&CommandSpec>, spec: &CommandSpec) -> String {
 }
 
 /// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `
+/// Like Redis: the name is cut at 128 bytes, and arguments are appended
+/// while the argument list is shorter than 128 bytes, each cut to fit.
 fn unknown_command_error(args: &Args<'_>) -> ReplyError {
-    let mut msg = format!(
-        "ERR unknown command '{}', with args beginning with: ",
-        printable(args.get(0), 128)
-    );
+    let mut list = String::new();
     for a in args.iter().skip(1) {
-        // Redis stops adding arguments once the message is long.
-        if msg.len() >= 128 {
+        if list.len() >= 128 {
             break;
         }
-        msg.push('\'');
-        msg.push_str(&printable(a, 128 - msg.len().min(128)));
-        msg.push_str("' ");
+        let room = 128 - list.len();
+        list.push('\'');
+        list.push_str(&printable(a, room));
+        list.push_str("' ");
     }
-    ReplyError::Owned(msg)
+    ReplyError::Owned(format!(
+        "ERR unknown command '{}', with args beginning with: {list}",
+        printable(args.get(0), 128)
+    ))
 }
 
 /// Run one request for a client: look up, check, call, account.
@@ -286,6 +350,19 @@ fn unknown_command_error(args: &Args<'_>) -> ReplyError {
 /// buffer; bumps `total_commands_processed`; records the command name for
 /// CLIENT LIST.
 pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
+    dispatch(core, client, args);
+    // Like Redis after every reply: a client over its output limit is
+    // closed (asynchronously, with nothing more written to it).
+    let limits = core.config.client_output_buffer_limit;
+    if core
+        .clients
+        .enforce_output_limit(client, &limits, core.now_ms)
+    {
+        core.stats.client_output_buffer_limit_disconnections += 1;
+    }
+}
+
+fn dispatch(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     core.stats.total_commands_processed += 1;
     let Some(spec) = core.registry.lookup(args.get(0)) else {
         let e = unknown_command_error(args);
@@ -296,7 +373,7 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
         (spec, None)
     } else if args.len() < 2 {
         let e = ReplyError::WrongArity(spec.name.to_string());
-        client.reply.error(&e.text());
+        reject(core, client, e);
         return;
     } else {
         match lookup_sub(spec, args.get(1)) {
@@ -306,9 +383,17 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
                     cmd: spec.name.to_ascii_uppercase(),
                     sub: printable(args.get(1), 128),
                 };
-                client.reply.error(&e.text());
+                reject(core, client, e);
                 return;
             }
+        }
+    };
+    // Redis's rejectCommand answers a rejected EXEC with -EXECABORT.
+    let reject = |core: &mut Core, client: &mut ClientState, e: ReplyError| {
+        if parent.is_none() && spec.name == "exec" {
+            reject_exec(core, client, e)
+        } else {
+            reject(core, client, e)
         }
     };
     if !spec.arity_ok(args.len()) {
@@ -358,6 +443,19 @@ pub fn execute(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     call(core, client, spec, args);
 }
 
+/// A rejected EXEC ends the transaction with
+/// `-EXECABORT Transaction discarded because of: <error without ERR>`.
+fn reject_exec(core: &mut Core, client: &mut ClientState, e: ReplyError) {
+    core.stats.total_error_replies += 1;
+    client.multi = None;
+    core.watches.unwatch_all(client.token);
+    let text = e.text();
+    let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+    client.reply.error(&format!(
+        "EXECABORT Transaction discarded because of: {reason}"
+    ));
+}
+
 /// Reply with a dispatch-time error. Inside MULTI this also dooms the
 /// transaction (EXEC then answers -EXECABORT), as Redis's flagTransaction.
 fn reject(core: &mut Core, client: &mut ClientState, e: ReplyError) {
@@ -401,8 +499,50 @@ pub fn call(
         ctx.core.stats.total_error_replies += 1;
         ctx.client.reply.error(&e.text());
     }
+    if !core.deferred_pushes.is_empty() {
+        pubsub::flush_deferred(core, client);
+    }
     core.propagate_expired();
     if core.dirty != dirty_before && spec.has(flags::WRITE) && !core.custom_propagation {
         core.propagate_args(client.db, args);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renamed(pairs: &[(&str, &str)]) -> Result<Registry, String> {
+        let config = crate::config::Config {
+            rename_commands: pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        Registry::new(&config)
+    }
+
+    #[test]
+    fn rename_command_renames_and_disables() {
+        let long = "x".repeat(80);
+        let r = renamed(&[("CONFIG", "b840fc02d5"), ("time", ""), ("ping", &long)])
+            .expect("valid renames");
+        assert!(r.lookup(b"config").is_none());
+        assert_eq!(r.lookup(b"B840FC02D5").map(|s| s.name), Some("config"));
+        assert!(r.lookup(b"time").is_none());
+        assert!(!r.all().any(|s| s.name == "time"));
+        assert_eq!(r.lookup(long.as_bytes()).map(|s| s.name), Some("ping"));
+        assert!(r.lookup(b"ping").is_none());
+        // COMMAND still lists the renamed one under its own name.
+        assert!(r.all().any(|s| s.name == "config"));
+    }
+
+    #[test]
+    fn rename_command_errors() {
+        let e = renamed(&[("nosuchcmd", "x")]).err().unwrap_or_default();
+        assert!(e.contains("No such command in rename-command"), "{e}");
+        let e = renamed(&[("ping", "echo")]).err().unwrap_or_default();
+        assert!(e.contains("Target command name already exists"), "{e}");
     }
 }

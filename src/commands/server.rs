@@ -174,8 +174,9 @@ fn flush_mode_ok(args: &Args<'_>) -> CmdResult {
 fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     flush_mode_ok(args)?;
     let db = ctx.client.db;
-    ctx.db().clear();
+    // Before clearing: WATCH only cares about keys that existed.
     ctx.core.signal_flushed_db(Some(db));
+    ctx.db().clear();
     ctx.core.dirty += 1;
     ctx.reply().ok();
     Ok(())
@@ -183,8 +184,8 @@ fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     flush_mode_ok(args)?;
-    ctx.core.keyspace.flush_all();
     ctx.core.signal_flushed_db(None);
+    ctx.core.keyspace.flush_all();
     ctx.core.dirty += 1;
     ctx.reply().ok();
     Ok(())
@@ -279,31 +280,39 @@ fn command_count(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     Ok(())
 }
 
-/// ACL categories derived from flags and group, as Redis derives them.
+/// ACL categories derived from flags and group, in Redis's category-bit
+/// order (keyspace, read, write, ..., hash, string, ..., pubsub, admin,
+/// fast, slow, blocking, dangerous, connection, transaction).
 fn acl_categories(spec: &CommandSpec) -> Vec<&'static str> {
     let mut v = Vec::new();
-    if spec.has(WRITE) {
-        v.push("@write");
+    if spec.group == "generic" {
+        v.push("@keyspace");
     }
     if spec.has(READONLY) {
         v.push("@read");
     }
-    if spec.has(ADMIN) {
-        v.push("@admin");
-        v.push("@dangerous");
+    if spec.has(WRITE) {
+        v.push("@write");
+    }
+    match spec.group {
+        "hash" => v.push("@hash"),
+        "string" => v.push("@string"),
+        _ => {}
     }
     if spec.has(PUBSUB) {
         v.push("@pubsub");
     }
-    if spec.has(FAST) {
-        v.push("@fast");
-    } else {
-        v.push("@slow");
+    if spec.has(ADMIN) {
+        v.push("@admin");
+    }
+    v.push(if spec.has(FAST) { "@fast" } else { "@slow" });
+    if spec.has(BLOCKING) {
+        v.push("@blocking");
+    }
+    if spec.has(ADMIN) {
+        v.push("@dangerous");
     }
     match spec.group {
-        "string" => v.push("@string"),
-        "hash" => v.push("@hash"),
-        "generic" => v.push("@keyspace"),
         "connection" => v.push("@connection"),
         "transactions" => v.push("@transaction"),
         _ => {}
@@ -333,8 +342,12 @@ fn write_command_info(r: &mut Reply, parent: Option<&CommandSpec>, spec: &Comman
         r.simple(c);
     }
     r.set(0); // tips
-    r.array(0); // key specs
-    r.array(spec.subcommands.len());
+    r.set(0); // key specs (first/last/step above carry the key positions)
+    if spec.subcommands.is_empty() {
+        r.set(0);
+    } else {
+        r.array(spec.subcommands.len());
+    }
     for sub in spec.subcommands {
         write_command_info(r, Some(spec), sub);
     }
@@ -354,7 +367,7 @@ fn command_info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     for s in specs {
         match s {
             Some(spec) => write_command_info(r, None, spec),
-            None => r.null_array(),
+            None => r.null(),
         }
     }
     Ok(())

@@ -174,6 +174,9 @@ pub struct ClientState {
     pub subscriptions: usize,
     /// Some while inside MULTI.
     pub multi: Option<Box<MultiState>>,
+    /// When the output buffer first went over its class's soft limit
+    /// (unix ms), 0 when under it (Redis's obuf_soft_limit_reached_time).
+    pub obuf_soft_limit_since_ms: u64,
 }
 
 impl ClientState {
@@ -207,6 +210,18 @@ pub struct Client {
 }
 
 impl Client {
+    /// Drop the already-written front of the reply buffer once it is at
+    /// least as large as what remains: a subscriber that keeps reading, but
+    /// never quite catches up, would otherwise grow the buffer forever.
+    /// Amortised O(1) per byte, like a ring buffer.
+    fn compact_sent(&mut self) {
+        let sent = self.st.sent;
+        if sent >= 64 * 1024 && sent * 2 >= self.st.reply.buf.len() {
+            self.st.reply.buf.drain(..sent);
+            self.st.sent = 0;
+        }
+    }
+
     /// Write as much pending output as the socket takes.
     /// Ok(true) when everything was written.
     pub fn write_pending(&mut self, written: &mut u64) -> io::Result<bool> {
@@ -217,7 +232,10 @@ impl Client {
                     self.st.sent += n;
                     *written += n as u64;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.compact_sent();
+                    return Ok(false);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }

@@ -9,6 +9,7 @@ use mio::Token;
 
 use super::client::{Client, ClientState, flags};
 use super::listen::FIRST_CLIENT_TOKEN;
+use crate::config::ClientOutputBufferLimits;
 
 #[derive(Default)]
 pub struct Clients {
@@ -123,5 +124,66 @@ impl Clients {
             st.flags |= flags::CLOSE_ASAP;
             self.to_close.push(st.token);
         }
+    }
+}
+
+/// Redis's checkClientOutputBufferLimits: is this client's unsent output
+/// over its class's hard limit, or over the soft limit for longer than the
+/// soft-limit seconds? Clients with subscriptions are in the pubsub class,
+/// others in normal. Starts or resets the soft-limit clock as a side effect.
+pub fn output_limit_reached(
+    st: &mut ClientState,
+    limits: &ClientOutputBufferLimits,
+    now_ms: u64,
+) -> bool {
+    let class = if st.subscriptions > 0 {
+        &limits.pubsub
+    } else {
+        &limits.normal
+    };
+    if class.hard_limit_bytes == 0 && class.soft_limit_bytes == 0 {
+        return false;
+    }
+    let used = st.pending_output() as u64;
+    let hard = class.hard_limit_bytes > 0 && used >= class.hard_limit_bytes;
+    let mut soft = class.soft_limit_bytes > 0 && used >= class.soft_limit_bytes;
+    if soft {
+        if st.obuf_soft_limit_since_ms == 0 {
+            st.obuf_soft_limit_since_ms = now_ms.max(1);
+            soft = false;
+        } else {
+            let elapsed_ms = now_ms.saturating_sub(st.obuf_soft_limit_since_ms);
+            soft = elapsed_ms > class.soft_limit_seconds.saturating_mul(1000);
+        }
+    } else {
+        st.obuf_soft_limit_since_ms = 0;
+    }
+    hard || soft
+}
+
+pub fn log_output_limit_close(st: &ClientState) {
+    tracing::warn!(
+        "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+        st.id,
+        st.addr_string()
+    );
+}
+
+impl Clients {
+    /// Close `st` asynchronously if its output is over the limit (Redis's
+    /// closeClientOnOutputBufferLimitReached with async=1). Returns true if
+    /// it was scheduled to close now.
+    pub fn enforce_output_limit(
+        &mut self,
+        st: &mut ClientState,
+        limits: &ClientOutputBufferLimits,
+        now_ms: u64,
+    ) -> bool {
+        if st.has(flags::CLOSE_ASAP) || !output_limit_reached(st, limits, now_ms) {
+            return false;
+        }
+        log_output_limit_close(st);
+        self.schedule_close(st);
+        true
     }
 }

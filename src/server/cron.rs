@@ -20,7 +20,9 @@ impl Server {
         let mut idle = Vec::new();
         for c in self.core.clients.iter_mut() {
             c.conn.qbuf.shrink_if_idle();
+            // Subscribers only listen, so they are never idle (as in Redis).
             if timeout_ms > 0
+                && c.st.subscriptions == 0
                 && now.saturating_sub(c.st.last_interaction_ms) > timeout_ms
                 && !c.st.has(flags::CLOSE_ASAP)
             {

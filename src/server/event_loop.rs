@@ -21,6 +21,14 @@ use super::{Server, Shutdown, unix_ms};
 use crate::commands::{self, Args};
 use crate::resp::{Parse, Reply, RequestParser};
 
+/// Sent to a non-loopback peer refused by protected mode (Redis 7.2 text).
+const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Loopback peer, including IPv4-mapped IPv6 (`::ffff:127.0.0.1`).
+fn is_loopback(ip: std::net::IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
 /// Reads per readable event before a client yields to others.
 const MAX_READS_PER_EVENT: usize = 16;
 /// Stop executing a client's pipeline while this much output is unsent;
@@ -118,13 +126,25 @@ impl Server {
                     return;
                 }
             };
-            self.core.stats.total_connections_received += 1;
             if self.core.clients.len() as u64 >= self.core.config.maxclients {
                 use std::io::Write;
                 let _ = stream.write(b"-ERR max number of clients reached\r\n");
                 self.core.stats.rejected_connections += 1;
                 continue;
             }
+            // Protected mode: with no password, only loopback and unix-socket
+            // peers are served (Redis networking.c clientAcceptHandler).
+            if self.core.config.protected_mode
+                && !self.core.auth_required()
+                && peer.is_some_and(|a| !is_loopback(a.ip()))
+            {
+                use std::io::Write;
+                let _ = stream.write(PROTECTED_MODE_DENIED);
+                self.core.stats.rejected_connections += 1;
+                continue;
+            }
+            // Like Redis, rejected connections are not counted here.
+            self.core.stats.total_connections_received += 1;
             let tok = self.core.clients.next_token();
             if let Err(e) = self
                 .poll
@@ -168,9 +188,12 @@ impl Server {
                     last_interaction_ms: now,
                     last_cmd: None,
                     last_cmd_parent: None,
-                    authenticated: false,
+                    // Redis's clientSetDefaultAuth: the default user has no
+                    // password unless requirepass is set.
+                    authenticated: !self.core.auth_required(),
                     subscriptions: 0,
                     multi: None,
+                    obuf_soft_limit_since_ms: 0,
                 },
             });
             let got = self.core.clients.insert(client);
@@ -245,6 +268,7 @@ impl Server {
                     "Closing client that reached max query buffer length (id={})",
                     c.st.id
                 );
+                self.core.stats.client_query_buffer_limit_disconnections += 1;
                 return false;
             }
             self.process_input(c);
@@ -388,6 +412,7 @@ impl Server {
     /// Deregister and drop a client.
     pub(crate) fn free_client(&mut self, tok: Token) {
         if let Some(mut c) = self.core.clients.remove(tok) {
+            self.core.client_gone(tok);
             let _ = self.poll.registry().deregister(c.conn.stream.source());
             debug!("Client closed id={}", c.st.id);
         }

@@ -1,16 +1,23 @@
 //! Cross-cutting effects of a write, called by command handlers through
 //! `Ctx` (commands/mod.rs) and by expiry/eviction:
-//! - `signal_modified_key`: invalidates WATCH (Redis db.c signalModifiedKey);
+//! - `signal_modified_key` / `signal_flushed_db`: invalidate WATCH (Redis
+//!   db.c signalModifiedKey, multi.c touchWatchedKey/touchAllWatchedKeysInDb);
 //! - `notify_keyspace_event`: keyspace notifications (Redis notify.c);
 //! - `propagate`: feeds the AOF with the deterministic form of a write
-//!   (Redis server.c propagate / alsoPropagate).
+//!   (Redis server.c propagate / alsoPropagate); inside EXEC the writes are
+//!   collected and logged as one MULTI/EXEC block;
+//! - `auth_required`, `client_gone`: connection-level state.
 //!
 //! Each body belongs to its feature (transactions, pub/sub, persistence);
 //! they are grouped here so every caller uses one stable API.
 
-use super::Core;
+use mio::Token;
 
-/// Keyspace notification classes (Redis's NOTIFY_* flags, notify.c).
+use super::Core;
+use super::client::ClientState;
+
+/// Keyspace notification classes (Redis's NOTIFY_* flags, notify.c). Same
+/// bits as `config::keyspace_events_flags` produces.
 pub mod notify {
     pub const KEYSPACE: u32 = 1 << 0; // K
     pub const KEYEVENT: u32 = 1 << 1; // E
@@ -24,10 +31,21 @@ pub mod notify {
     pub const EVICTED: u32 = 1 << 9; // e
     pub const STREAM: u32 = 1 << 10; // t
     pub const KEY_MISS: u32 = 1 << 11; // m
-    pub const LOADED: u32 = 1 << 12; // module only
-    pub const MODULE: u32 = 1 << 13; // d
-    pub const NEW: u32 = 1 << 14; // n
+    pub const MODULE: u32 = 1 << 12; // d
+    pub const NEW: u32 = 1 << 13; // n
 }
+
+/// What the keyspace holds for a key, without expiring or touching it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPresence {
+    Missing,
+    Live,
+    /// Stored, but its TTL has passed (not yet deleted).
+    Expired,
+}
+
+/// Writes collected while EXEC runs (see `begin_exec_propagation`).
+pub type ExecOps = Vec<(usize, Vec<Vec<u8>>)>;
 
 impl Core {
     /// Turn keys deleted by expiry (lazily during a command, or by the
@@ -51,8 +69,9 @@ impl Core {
     }
 
     /// True when `requirepass` is set and clients must AUTH first.
+    #[inline]
     pub fn auth_required(&self) -> bool {
-        false
+        !self.config.requirepass.is_empty()
     }
 
     /// Evict keys until under `maxmemory`/`maxkeys` (Redis's
@@ -75,30 +94,168 @@ impl Core {
         0
     }
 
-    /// A key in `db` was modified (or deleted): clients WATCHing it must
-    /// fail their EXEC.
+    /// Presence of `key` in `db` for WATCH and EXEC (Redis's dictFind /
+    /// keyIsExpired): must not expire, touch or count hits.
+    pub fn key_presence(&self, db: usize, key: &[u8]) -> KeyPresence {
+        let Some(d) = self.keyspace.dbs.get(db) else {
+            return KeyPresence::Missing;
+        };
+        if d.peek(key, self.now_ms).is_some() {
+            KeyPresence::Live
+        } else if d.expire_at(key).is_some_and(|at| self.now_ms > at) {
+            // Still stored (peek hides stale keys), deadline passed.
+            KeyPresence::Expired
+        } else {
+            KeyPresence::Missing
+        }
+    }
+
+    /// A key in `db` was modified, deleted or expired: clients WATCHing it
+    /// must fail their EXEC. Call after the change is applied (a watched
+    /// key that was already expired when watched only counts as changed if
+    /// it holds a value afterwards).
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
-        let _ = (db, key);
+        if self.watches.is_empty() || !self.watches.is_watched(db, key) {
+            return;
+        }
+        let exists = self.key_presence(db, key) != KeyPresence::Missing;
+        self.watches.touch(db, key, exists);
     }
 
-    /// Every key of `db` (or all dbs when `None`) was dropped (FLUSHDB/FLUSHALL).
+    /// Every key of `db` (or all dbs when `None`) is about to be dropped
+    /// (FLUSHDB/FLUSHALL). Call *before* emptying: only watched keys that
+    /// exist are touched, as in Redis.
     pub fn signal_flushed_db(&mut self, db: Option<usize>) {
-        let _ = db;
+        if self.watches.is_empty() {
+            return;
+        }
+        for (d, key) in self.watches.keys_in(db) {
+            if self.key_presence(d, &key) != KeyPresence::Missing {
+                self.watches.touch_flushed(d, &key);
+            }
+        }
     }
 
-    /// Publish `__keyspace@<db>__:<key>` / `__keyevent@<db>__:<event>` if the
-    /// `notify-keyspace-events` flags select `class`.
+    /// Publish `__keyspace@<db>__:<key>` → event and
+    /// `__keyevent@<db>__:<event>` → key if the `notify-keyspace-events`
+    /// flags select `class` (and K / E respectively).
     pub fn notify_keyspace_event(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
-        let _ = (class, event, key, db);
+        self.notify_keyspace_event_from(None, class, event, key, db);
+    }
+
+    /// `notify_keyspace_event` when the running client is at hand, so a
+    /// RESP3 client subscribed to its own key's events gets them before
+    /// its reply, as in Redis.
+    pub fn notify_keyspace_event_from(
+        &mut self,
+        mut me: Option<&mut ClientState>,
+        class: u32,
+        event: &str,
+        key: &[u8],
+        db: usize,
+    ) {
+        let flags = self.notify_flags;
+        if flags & class == 0 || self.pubsub.is_empty() {
+            return;
+        }
+        let mut tmp = [0u8; 20];
+        let dbs = crate::resp::writer::fmt_i64(db as i64, &mut tmp);
+        let mut chan = std::mem::take(&mut self.notify_scratch);
+        if flags & notify::KEYSPACE != 0 {
+            chan.clear();
+            chan.extend_from_slice(b"__keyspace@");
+            chan.extend_from_slice(dbs);
+            chan.extend_from_slice(b"__:");
+            chan.extend_from_slice(key);
+            crate::commands::pubsub::publish_message(
+                self,
+                me.as_deref_mut(),
+                &chan,
+                event.as_bytes(),
+            );
+        }
+        if flags & notify::KEYEVENT != 0 {
+            chan.clear();
+            chan.extend_from_slice(b"__keyevent@");
+            chan.extend_from_slice(dbs);
+            chan.extend_from_slice(b"__:");
+            chan.extend_from_slice(event.as_bytes());
+            crate::commands::pubsub::publish_message(self, me, &chan, key);
+        }
+        self.notify_scratch = chan;
+    }
+
+    /// Re-read `notify-keyspace-events` (startup and CONFIG SET).
+    pub fn refresh_notify_flags(&mut self) {
+        self.notify_flags =
+            crate::config::keyspace_events_flags(self.config.notify_keyspace_events.as_bytes())
+                .unwrap_or(0);
     }
 
     /// Append one write, in its deterministic form, to the AOF stream for `db`.
     pub fn propagate(&mut self, db: usize, argv: &[&[u8]]) {
-        let _ = (db, argv);
+        if let Some(ops) = self.exec_ops.as_mut() {
+            ops.push((db, argv.iter().map(|a| a.to_vec()).collect()));
+            return;
+        }
+        self.feed_aof(db, argv);
     }
 
     /// `propagate` for a command logged as received (no argv copy).
     pub fn propagate_args(&mut self, db: usize, args: &crate::commands::Args<'_>) {
+        if let Some(ops) = self.exec_ops.as_mut() {
+            ops.push((db, args.iter().map(<[u8]>::to_vec).collect()));
+            return;
+        }
+        self.feed_aof_args(db, args);
+    }
+
+    /// EXEC starts: collect what its commands propagate.
+    pub fn begin_exec_propagation(&mut self) {
+        self.exec_ops = Some(Vec::new());
+    }
+
+    /// EXEC ends: log what was collected, wrapped in MULTI/EXEC when there
+    /// is more than one write (Redis 7 propagatePendingCommands: a single
+    /// write is atomic anyway, and a transaction without writes logs nothing).
+    pub fn end_exec_propagation(&mut self) {
+        let Some(ops) = self.exec_ops.take() else {
+            return;
+        };
+        let wrap = ops.len() > 1;
+        let (first_db, last_db) = match (ops.first(), ops.last()) {
+            (Some(f), Some(l)) => (f.0, l.0),
+            _ => return,
+        };
+        if wrap {
+            self.feed_aof(first_db, &[b"MULTI"]);
+        }
+        for (db, argv) in &ops {
+            let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            self.feed_aof(*db, &argv);
+        }
+        if wrap {
+            self.feed_aof(last_db, &[b"EXEC"]);
+        }
+    }
+
+    /// AOF feed (persistence branch): append `argv` for `db`, emitting
+    /// SELECT when the db differs from the last entry. Note for the AOF
+    /// loader: the log may contain MULTI ... EXEC blocks (see
+    /// `end_exec_propagation`); replay them as a unit, and drop a trailing
+    /// MULTI without EXEC when loading a truncated file.
+    fn feed_aof(&mut self, db: usize, argv: &[&[u8]]) {
+        let _ = (db, argv);
+    }
+
+    /// AOF feed for argv as received (persistence branch).
+    fn feed_aof_args(&mut self, db: usize, args: &crate::commands::Args<'_>) {
         let _ = (db, args);
+    }
+
+    /// A client is gone (disconnect): drop its subscriptions and watches.
+    pub fn client_gone(&mut self, token: Token) {
+        self.pubsub.remove_client(token);
+        self.watches.unwatch_all(token);
     }
 }

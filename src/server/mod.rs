@@ -68,6 +68,18 @@ pub struct Core {
     pub custom_propagation: bool,
     /// Replaying the AOF: commands without the LOADING flag get -LOADING.
     pub loading: bool,
+    /// Channel and pattern subscriptions.
+    pub pubsub: crate::pubsub::PubSub,
+    /// Pub/Sub messages for the running client (see `pubsub::Deferred`).
+    pub deferred_pushes: crate::pubsub::Deferred,
+    /// WATCHed keys (transactions).
+    pub watches: crate::commands::transaction::Watches,
+    /// `notify-keyspace-events` parsed into `hooks::notify` bits.
+    pub notify_flags: u32,
+    /// Reused buffer for keyspace-event channel names.
+    pub notify_scratch: Vec<u8>,
+    /// Writes collected while EXEC runs (see `hooks`).
+    pub exec_ops: Option<hooks::ExecOps>,
     /// maxmemory/maxkeys eviction in progress (see `crate::evict`).
     pub eviction: crate::evict::EvictionState,
 }
@@ -93,8 +105,13 @@ fn new_run_id() -> String {
 /// Errors that stop the server from starting.
 #[derive(Debug)]
 pub enum StartupError {
-    Bind { addr: String, err: io::Error },
+    Bind {
+        addr: String,
+        err: io::Error,
+    },
     Io(String, io::Error),
+    /// A configuration the server cannot apply (e.g. a bad rename-command).
+    Config(String),
 }
 
 impl std::fmt::Display for StartupError {
@@ -105,6 +122,7 @@ impl std::fmt::Display for StartupError {
                 "Could not create server TCP listening socket {addr}: {err}"
             ),
             StartupError::Io(what, err) => write!(f, "{what}: {err}"),
+            StartupError::Config(msg) => f.write_str(msg),
         }
     }
 }
@@ -127,8 +145,9 @@ impl Server {
         let poll = Poll::new().map_err(|e| StartupError::Io("creating poller".into(), e))?;
         let listeners = listen::open_listeners(&config, poll.registry())?;
         let tcp_addrs = listeners.iter().filter_map(|l| l.tcp_addr()).collect();
-        let core = Core {
-            registry: Registry::new(),
+        let registry = Registry::new(&config).map_err(StartupError::Config)?;
+        let mut core = Core {
+            registry,
             clients: Clients::default(),
             keyspace: Keyspace::new(config.databases as usize),
             stats: Stats::default(),
@@ -147,9 +166,15 @@ impl Server {
             next_client_id: 0,
             custom_propagation: false,
             loading: false,
+            pubsub: Default::default(),
+            deferred_pushes: Default::default(),
+            watches: Default::default(),
+            notify_flags: 0,
+            notify_scratch: Vec::new(),
+            exec_ops: None,
             eviction: crate::evict::EvictionState::default(),
         };
-        let mut core = core;
+        core.refresh_notify_flags();
         crate::evict::configure(&mut core);
         let server = Server {
             poll,
@@ -197,4 +222,6 @@ pub fn config_changed(core: &mut Core, changed: &[&'static str]) {
         core.eviction.running = true;
         core.eviction_slice();
     }
+    // Cheap enough to redo whatever changed.
+    core.refresh_notify_flags();
 }
