@@ -3,13 +3,13 @@
 //!
 //! **Limits.** Over `maxmemory` means `used_memory` (the counting allocator, `crate::alloc`)
 //! minus memory Redis does not count (`Core::not_counted_memory`: the AOF buffer) above the
-//! limit. Over `maxkeys` (an InMemDB extension, the original's key-count cap, summed over all
-//! dbs) means *no room for one more key*: `keys >= maxkeys`. That is the key-count reading of
-//! Redis's rule "evict before a command until the memory is under the limit": a command never
-//! starts without room, so after a single-key write the count is at most `maxkeys`, as the
-//! memory is at most `maxmemory` plus one write.
+//! limit. `maxkeys` (an InMemDB extension, the original's key-count cap, summed over all dbs)
+//! is the key-count reading of Redis's rule "before a command, evict until under the limit": a
+//! command that may add data (DENYOOM) needs room for one more key, `keys < maxkeys`; any other
+//! command only needs `keys <= maxkeys`. So after a single-key write the count is at most
+//! `maxkeys` (as the memory is at most `maxmemory` plus one write) and reads never evict.
 //!
-//! **How much.** Memory: until under the limit. Keys: down to `maxkeys - 1`, or with
+//! **How much.** Memory: until under the limit. Keys: down to the limit above, or with
 //! `maxkeys-eviction-ratio r > 0` (the original's bulk eviction, 0.4 = 40%) down to
 //! `maxkeys · (1 − r)` at once, so bulk mode evicts rarely and in batches.
 //!
@@ -72,12 +72,18 @@ impl From<MaxmemoryPolicy> for EvictPolicy {
     }
 }
 
-/// The key-count target when `keys >= maxkeys`.
-fn keys_target(cfg: &Config) -> usize {
+/// The key count allowed before a command: `maxkeys − 1` when it may add a key.
+fn keys_limit(cfg: &Config, may_grow: bool) -> usize {
+    let max = usize::try_from(cfg.maxkeys).unwrap_or(usize::MAX);
+    if may_grow { max.saturating_sub(1) } else { max }
+}
+
+/// How far to evict once the key limit is exceeded: the limit, or the bulk target.
+fn keys_target(cfg: &Config, may_grow: bool) -> usize {
     let max = usize::try_from(cfg.maxkeys).unwrap_or(usize::MAX);
     let ratio = cfg.maxkeys_eviction_ratio.clamp(0.0, 1.0);
     let bulk = (max as f64 * (1.0 - ratio)).floor() as usize;
-    bulk.min(max.saturating_sub(1))
+    bulk.min(keys_limit(cfg, may_grow))
 }
 
 /// Names whose change affects eviction (`config_changed` reacts to these).
@@ -112,25 +118,33 @@ impl Core {
         self.config.maxmemory > 0 && self.used_memory_for_eviction() as u64 > self.config.maxmemory
     }
 
-    /// Whether any limit is exceeded now (for keys: no room for one more key).
-    pub fn over_limits(&self) -> bool {
+    /// Whether any limit is exceeded now, for a command that may (`may_grow`) or may not add
+    /// data.
+    pub fn over_limits(&self, may_grow: bool) -> bool {
         self.over_memory()
-            || (self.config.maxkeys > 0 && self.keyspace.total_keys() as u64 >= self.config.maxkeys)
+            || (self.config.maxkeys > 0
+                && self.keyspace.total_keys() > keys_limit(&self.config, may_grow))
     }
 
     /// Redis `performEvictions`: evict until under every limit, for at most `budget` (`None`:
-    /// until done). Returns how it ended and how many keys were evicted.
-    pub fn perform_evictions(&mut self, budget: Option<Duration>) -> (EvictResult, u64) {
+    /// until done). `may_grow`: about to run a DENYOOM command (needs room for a key). Returns
+    /// how it ended and how many keys were evicted.
+    pub fn perform_evictions(
+        &mut self,
+        budget: Option<Duration>,
+        may_grow: bool,
+    ) -> (EvictResult, u64) {
         // Replaying the AOF must not lose data to eviction (Redis `isSafeToPerformEvictions`).
         if self.loading || (self.config.maxmemory == 0 && self.config.maxkeys == 0) {
             self.eviction.running = false;
             self.eviction.keys_target = None;
             return (EvictResult::Ok, 0);
         }
-        let keys_hit =
-            self.config.maxkeys > 0 && self.keyspace.total_keys() as u64 >= self.config.maxkeys;
-        if keys_hit && self.eviction.keys_target.is_none() {
-            self.eviction.keys_target = Some(keys_target(&self.config));
+        if self.config.maxkeys > 0
+            && self.keyspace.total_keys() > keys_limit(&self.config, may_grow)
+        {
+            let t = keys_target(&self.config, may_grow);
+            self.eviction.keys_target = Some(self.eviction.keys_target.map_or(t, |o| o.min(t)));
         }
         let keys_over = |core: &Core| {
             core.eviction
@@ -180,10 +194,21 @@ impl Core {
         (result, evicted)
     }
 
+    /// One eviction pass run to completion now (the `LRU` command): under `maxmemory` until
+    /// under the limit; under `maxkeys` down to the pass's target, `maxkeys · (1 − r)` with
+    /// `maxkeys-eviction-ratio r` (or `maxkeys − 1`), even before the cap is reached: the
+    /// original's "evict now". Returns the number of keys evicted.
+    pub fn eviction_pass(&mut self) -> u64 {
+        if self.config.maxkeys > 0 {
+            self.eviction.keys_target = Some(keys_target(&self.config, true));
+        }
+        self.perform_evictions(None, false).1
+    }
+
     /// One slice of an eviction left unfinished by an earlier call (`before_sleep`).
     pub fn eviction_slice(&mut self) {
         if self.eviction.running {
-            self.perform_evictions(Some(EVICTION_SLICE));
+            self.perform_evictions(Some(EVICTION_SLICE), false);
         }
     }
 }
@@ -198,14 +223,17 @@ mod tests {
             maxkeys: 1000,
             ..Config::default()
         };
-        assert_eq!(keys_target(&c), 999);
+        assert_eq!(keys_target(&c, true), 999);
+        assert_eq!(keys_target(&c, false), 1000);
         c.maxkeys_eviction_ratio = 0.4;
-        assert_eq!(keys_target(&c), 600);
+        assert_eq!(keys_target(&c, true), 600);
+        assert_eq!(keys_target(&c, false), 600);
         c.maxkeys_eviction_ratio = 1.0;
-        assert_eq!(keys_target(&c), 0);
+        assert_eq!(keys_target(&c, true), 0);
         c.maxkeys = 1;
         c.maxkeys_eviction_ratio = 0.0;
-        assert_eq!(keys_target(&c), 0);
+        assert_eq!(keys_target(&c, true), 0);
+        assert_eq!(keys_target(&c, false), 1);
     }
 
     #[test]

@@ -265,7 +265,7 @@ fn memory_stats(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     let alloc_frag = mh.allocator_active as f64 / mh.total_allocated.max(1) as f64;
     let alloc_rss = mh.rss as f64 / mh.allocator_active.max(1) as f64;
     let r = ctx.reply();
-    r.map(25 + mh.dbs.len());
+    r.map(27 + mh.dbs.len());
     let int = |r: &mut crate::resp::Reply, name: &str, v: usize| {
         r.bulk(name.as_bytes());
         r.int(v as i64);
@@ -399,12 +399,13 @@ fn memory_help(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     Ok(())
 }
 
-/// `LRU` (InMemDB extension, from the original InMemDB): enforce `maxmemory` / `maxkeys` now,
-/// to completion (no time slice), with the configured policy, and reply with the number of
-/// keys evicted. 0 when under every limit or no limit is set; under `noeviction` nothing is
-/// evicted either. Evictions are propagated as `DEL`s; the command itself is not.
+/// `LRU` (InMemDB extension, from the original InMemDB): run one eviction pass now, to
+/// completion, with the configured policy (`Core::eviction_pass`: under `maxkeys` it evicts
+/// down to `maxkeys · (1 − maxkeys-eviction-ratio)` even before the cap is reached), and reply
+/// with the number of keys evicted: 0 with no limit set or under `noeviction`. Evictions are
+/// propagated as `DEL`s; the command itself is not.
 fn lru(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
-    let (_, n) = ctx.core.perform_evictions(None);
+    let n = ctx.core.eviction_pass();
     ctx.reply().int(i64::try_from(n).unwrap_or(i64::MAX));
     Ok(())
 }

@@ -301,6 +301,8 @@ impl Server {
                     }
                     c.conn.qbuf.start += consumed;
                     c.conn.parser.reset();
+                    // The next read must not reserve room for this request's bulk again.
+                    c.conn.need = 0;
                 }
                 Parse::Incomplete { need } => {
                     c.conn.need = need;

@@ -76,14 +76,15 @@ impl Core {
 
     /// Evict keys until under `maxmemory`/`maxkeys` (Redis's
     /// performEvictions, run before every command when a limit is set).
-    /// Returns true if still over the limit and nothing could be evicted,
-    /// so DENYOOM commands get -OOM (see `crate::evict`).
+    /// `may_grow`: the command is DENYOOM, so under `maxkeys` it needs room
+    /// for one more key. Returns true if still over the limit and nothing
+    /// could be evicted, so DENYOOM commands get -OOM (see `crate::evict`).
     #[inline]
-    pub fn evict_before_command(&mut self) -> bool {
+    pub fn evict_before_command(&mut self, may_grow: bool) -> bool {
         if self.config.maxmemory == 0 && self.config.maxkeys == 0 {
             return false;
         }
-        let (r, _) = self.perform_evictions(Some(crate::evict::EVICTION_SLICE));
+        let (r, _) = self.perform_evictions(Some(crate::evict::EVICTION_SLICE), may_grow);
         r == crate::evict::EvictResult::Fail
     }
 
