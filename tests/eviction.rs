@@ -3,6 +3,9 @@
 //! `evicted_keys`), slices after CONFIG SET, the `LRU` command, and the MEMORY commands.
 //! Behaviour follows redis tests/unit/maxmemory.tcl where Redis has the feature.
 
+// In tests a panic is how a check fails.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::time::Duration;
