@@ -234,7 +234,10 @@ impl Db {
                 && (q.small_live * SMALL_SHARE_INV >= q.live() || q.main_live == 0);
             if from_small {
                 let Some(h) = self.queues.small.pop_front() else {
-                    break;
+                    // The count drifted (a meta word rewritten through `Entry::set_meta`):
+                    // trust the queue.
+                    self.queues.small_live = 0;
+                    continue;
                 };
                 let Some(idx) = self.index_of_hash(h) else {
                     continue;
@@ -257,7 +260,11 @@ impl Db {
                 return Some(idx);
             }
             let Some(h) = self.queues.main.pop_front() else {
-                break;
+                self.queues.main_live = 0;
+                if self.queues.small.is_empty() {
+                    break;
+                }
+                continue;
             };
             let Some(idx) = self.index_of_hash(h) else {
                 continue;
@@ -279,14 +286,15 @@ impl Db {
         self.repair_queues()
     }
 
-    /// The live counts disagreed with the queues (should not happen): rebuild from the table
-    /// and take the first key of the rebuilt main queue.
+    /// The queues ran dry while the table has keys (a key lost its entry, which only a meta
+    /// word rewritten through `Entry::set_meta` can cause): rebuild from the table and take the
+    /// first key of the rebuilt main queue.
     fn repair_queues(&mut self) -> Option<usize> {
         if self.map.is_empty() {
             self.queues = Queues::default();
             return None;
         }
-        debug_assert!(false, "eviction queues lost track of live keys");
+        tracing::debug!("eviction queues rebuilt for db {}", self.id);
         let policy = self.policy;
         self.rebuild_queues(MetaPolicy::Lru);
         self.policy = policy;
