@@ -244,28 +244,7 @@ fn memory(core: &Core, me: &ClientState, o: &mut String) {
 }
 
 fn persistence(core: &Core, o: &mut String) {
-    let _ = write!(
-        o,
-        "# Persistence\r\n\
-         loading:0\r\n\
-         async_loading:0\r\n\
-         current_cow_peak:0\r\n\
-         current_cow_size:0\r\n\
-         current_cow_size_age:0\r\n\
-         current_fork_perc:0.00\r\n\
-         current_save_keys_processed:0\r\n\
-         current_save_keys_total:0\r\n\
-         rdb_changes_since_last_save:{}\r\n\
-         rdb_bgsave_in_progress:0\r\n\
-         rdb_last_save_time:{}\r\n\
-         rdb_last_bgsave_status:ok\r\n\
-         rdb_last_bgsave_time_sec:-1\r\n\
-         rdb_current_bgsave_time_sec:-1\r\n\
-         aof_enabled:{}\r\n",
-        core.dirty,
-        core.started_unix_ms / 1000,
-        u8::from(core.config.appendonly),
-    );
+    crate::persistence::info(core, o);
 }
 
 fn stats(core: &Core, o: &mut String) {

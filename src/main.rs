@@ -44,6 +44,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some((file, fix)) = &opts.check_aof {
+        return ExitCode::from(inmemdb::persistence::check::run(file, *fix));
+    }
     let mut cfg = opts.config;
     if let Err(e) = init_logging(&cfg) {
         eprintln!("{e}");
@@ -88,6 +91,21 @@ fn main() -> ExitCode {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "none".into())
     );
+    // Listeners are open already: clients connecting while the AOF loads
+    // get -LOADING.
+    use inmemdb::persistence::load::{LoadError, load_at_startup};
+    match load_at_startup(&mut server) {
+        Ok(()) => {}
+        Err(LoadError::Shutdown) => {
+            server.finish_shutdown();
+            return ExitCode::SUCCESS;
+        }
+        Err(LoadError::Fatal(msg)) => {
+            tracing::error!("{msg}");
+            eprintln!("{msg}");
+            return ExitCode::FAILURE;
+        }
+    }
     for a in server.local_addrs() {
         tracing::info!("Ready to accept connections tcp on {a}");
     }

@@ -527,3 +527,25 @@ fn memory_commands() {
     let stats3 = c.cmd(&[b"MEMORY", b"STATS"]);
     assert!(stats3.starts_with(b"%28\r\n"), "{}", show(&stats3[..40]));
 }
+
+#[test]
+#[ignore = "replaying the AOF needs DEL (keys family, not merged yet)"]
+fn evictions_are_logged_to_the_aof_as_del() {
+    let mut s = Server::start(&[
+        "--appendonly",
+        "yes",
+        "--maxkeys",
+        "3",
+        "--maxmemory-policy",
+        "simple-first",
+    ]);
+    let mut c = s.raw();
+    fill(&mut c, "k", 0..5, None);
+    assert_eq!(dbsize(&mut c), 3);
+    drop(c);
+    s.restart();
+    let mut c = s.raw();
+    assert_eq!(dbsize(&mut c), 3);
+    let keys: Vec<String> = (0..5).map(|i| format!("k{i}")).collect();
+    assert_eq!(present(&mut c, &keys), vec![false, false, true, true, true]);
+}

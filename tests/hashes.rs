@@ -1413,7 +1413,6 @@ fn reads_count_keyspace_hits_and_misses() {
 // ---- needs other families --------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs SET (strings branch)"]
 fn wrongtype_on_every_command() {
     let srv = Server::start(&[]);
     let mut raw = srv.raw();
@@ -1508,7 +1507,6 @@ fn object_encoding_names() {
 
 /// Events as t_hash.c fires them, seen by a keyevent subscriber.
 #[test]
-#[ignore = "needs SUBSCRIBE and keyspace events (pub/sub branch)"]
 fn keyspace_events() {
     let srv = Server::start(&["--notify-keyspace-events", "KEAn"]);
     let mut sub = srv.raw();
@@ -1544,7 +1542,6 @@ fn keyspace_events() {
 
 /// HINCRBYFLOAT is logged as HSET of its result; the file replays to the same hash.
 #[test]
-#[ignore = "needs the AOF (persistence branch)"]
 fn aof_logs_hincrbyfloat_as_hset() {
     let mut srv = Server::start(&["--appendonly", "yes", "--appendfsync", "always"]);
     let mut con = srv.client();
@@ -1561,30 +1558,20 @@ fn aof_logs_hincrbyfloat_as_hset() {
     cmd(&mut con, &[b"HDEL", b"h", b"nothing"]);
     let before = hgetall(&mut con, b"h");
     drop(con);
+    let path = srv.dir().join("appendonly.aof");
     let mut aof = Vec::new();
     assert!(wait_until(IO_DEADLINE, || {
-        aof = std::fs::read_dir(srv.dir())
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().is_file() || e.path().is_dir())
-            .flat_map(|e| {
-                if e.path().is_dir() {
-                    std::fs::read_dir(e.path())
-                        .into_iter()
-                        .flatten()
-                        .flatten()
-                        .map(|e| e.path())
-                        .collect()
-                } else {
-                    vec![e.path()]
-                }
-            })
-            .filter(|p| p.to_string_lossy().contains(".aof"))
-            .flat_map(|p| std::fs::read(p).unwrap_or_default())
-            .collect();
+        aof = std::fs::read(&path).unwrap_or_default();
         common::contains(&aof, b"$3\r\n0.3\r\n")
     }));
+    assert!(common::contains(
+        &aof,
+        &encode(&[b"HSET", b"h", b"f", b"0.1"])
+    ));
+    assert!(common::contains(
+        &aof,
+        &encode(&[b"HSET", b"h", b"f", b"0.3"])
+    ));
     assert!(!common::contains(
         &aof.to_ascii_lowercase(),
         b"hincrbyfloat"
@@ -1596,4 +1583,34 @@ fn aof_logs_hincrbyfloat_as_hset() {
     srv.restart();
     let mut con = srv.client();
     assert_eq!(hgetall(&mut con, b"h"), before);
+
+    // Both encodings and binary fields survive a rewrite and a reload.
+    let all: Vec<u8> = (0..=255u8).collect();
+    for i in 0..600 {
+        let f = format!("f{i}");
+        cmd(&mut con, &[b"HSET", b"table", f.as_bytes(), &all]);
+    }
+    for chunk in all.chunks(64) {
+        cmd(&mut con, &[b"HSET", b"small", chunk, chunk]);
+    }
+    cmd(&mut con, &[b"HSET", b"small", b"", b""]);
+    assert!(is_listpack(&mut con, b"small"));
+    let (table, small) = (hgetall(&mut con, b"table"), hgetall(&mut con, b"small"));
+    cmd(&mut con, &[b"BGREWRITEAOF"]);
+    let info = |con: &mut Connection| -> String {
+        redis::cmd("INFO").arg("persistence").query(con).unwrap()
+    };
+    assert!(wait_until(IO_DEADLINE, || {
+        let i = info(&mut con);
+        i.contains("aof_rewrite_in_progress:0") && i.contains("aof_rewrite_scheduled:0")
+    }));
+    assert!(info(&mut con).contains("aof_last_bgrewrite_status:ok"));
+    drop(con);
+    srv.restart();
+    let mut con = srv.client();
+    assert_eq!(hgetall(&mut con, b"h"), before);
+    assert_eq!(hgetall(&mut con, b"table"), table);
+    assert_eq!(hgetall(&mut con, b"small"), small);
+    assert!(!is_listpack(&mut con, b"table"));
+    assert!(is_listpack(&mut con, b"small"));
 }

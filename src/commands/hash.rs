@@ -194,6 +194,17 @@ fn write_hash<'d>(
     }
 }
 
+/// An empty hash for a new key that is about to get `pairs` pairs, sized exactly: a `Vec`'s
+/// first push would reserve room for 4 pairs (192 bytes), most of it never used by a
+/// typical small hash.
+fn new_hash(pairs: usize, limits: HashLimits) -> HashValue {
+    if pairs <= limits.max_listpack_entries {
+        HashValue::Listpack(Vec::with_capacity(pairs))
+    } else {
+        HashValue::new()
+    }
+}
+
 /// Stores a hash built for a key that did not exist (Redis's `hashTypeLookupWriteOrCreate`
 /// creates it empty first; building it apart costs one lookup less and ends the same).
 fn store_new(db: &mut Db, key: &[u8], h: HashValue, now: u64) {
@@ -289,7 +300,7 @@ fn hset_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, name: &'static str) -> CmdRe
     let (added, created) = match write_hash(db, key, now)? {
         Some(h) => (set_all(h), false),
         None => {
-            let mut h = HashValue::new();
+            let mut h = new_hash((args.len() - 2) / 2, limits);
             let added = set_all(&mut h);
             store_new(db, key, h, now);
             (added, true)
@@ -318,7 +329,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             false
         }
         None => {
-            let mut h = HashValue::new();
+            let mut h = new_hash(1, limits);
             h.insert(field, value, limits);
             store_new(db, key, h, now);
             true
@@ -467,7 +478,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             (value, false)
         }
         None => {
-            let mut h = HashValue::new();
+            let mut h = new_hash(1, limits);
             h.insert(field, format_i64(incr, &mut buf), limits);
             store_new(db, key, h, now);
             (incr, true)
@@ -506,7 +517,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
         None => {
             // 0 + a finite increment is finite.
             (LongDouble::ZERO + incr).format_human(&mut text);
-            let mut h = HashValue::new();
+            let mut h = new_hash(1, limits);
             h.insert(field, &text, limits);
             store_new(db, key, h, now);
             true

@@ -10,8 +10,10 @@ pub mod args;
 pub mod connection;
 pub mod hash;
 pub mod memory;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
+pub mod string;
 pub mod transaction;
 
 use std::collections::HashMap;
@@ -76,9 +78,22 @@ impl Ctx<'_> {
     /// AOF), invalidates WATCH, and fires the keyspace event `event` of
     /// `class` (see `server::hooks::notify`). Call once per changed key.
     pub fn key_changed(&mut self, key: &[u8], class: u32, event: &str) {
+        // Keys this command found expired come first, in the AOF and in the
+        // event stream (Redis deletes and notifies at lookup time).
+        self.core.propagate_expired();
         let db = self.client.db;
         self.core.dirty += 1;
         self.core.signal_modified_key(db, key);
+        self.core
+            .notify_keyspace_event_from(Some(self.client), class, event, key, db);
+    }
+
+    /// Fire a keyspace event for `key` in the client's db without the other
+    /// effects of `key_changed` (e.g. `expire` next to `set`, `keymiss`).
+    /// Prefer this to `core.notify_keyspace_event` inside handlers: a RESP3
+    /// client subscribed to its own events then gets them before its reply.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
         self.core
             .notify_keyspace_event_from(Some(self.client), class, event, key, db);
     }
@@ -100,6 +115,9 @@ impl Ctx<'_> {
     }
 
     pub fn propagate_as(&mut self, argv: &[&[u8]]) {
+        // Keys this command found expired must be DELeted in the log before
+        // its own effect is (else replay would drop what it wrote).
+        self.core.propagate_expired();
         self.core.custom_propagation = true;
         let db = self.client.db;
         self.core.propagate(db, argv);
@@ -193,8 +211,10 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 static FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     server::COMMANDS,
+    string::COMMANDS,
     hash::COMMANDS,
     pubsub::COMMANDS,
+    persistence::COMMANDS,
     transaction::COMMANDS,
     memory::COMMANDS,
 ];
@@ -500,10 +520,11 @@ pub fn call(
         ctx.core.stats.total_error_replies += 1;
         ctx.client.reply.error(&e.text());
     }
+    core.propagate_expired();
+    // After propagate_expired: its `expired` events may be for this client.
     if !core.deferred_pushes.is_empty() {
         pubsub::flush_deferred(core, client);
     }
-    core.propagate_expired();
     if core.dirty != dirty_before && spec.has(flags::WRITE) && !core.custom_propagation {
         core.propagate_args(client.db, args);
     }

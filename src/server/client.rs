@@ -180,6 +180,32 @@ pub struct ClientState {
 }
 
 impl ClientState {
+    /// A fresh connection state: db 0, RESP2, unauthenticated, no name.
+    pub fn new(id: u64, token: Token, now_ms: u64) -> Self {
+        ClientState {
+            id,
+            token,
+            reply: Reply::new(),
+            sent: 0,
+            flags: 0,
+            db: 0,
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            peer: None,
+            local: None,
+            fd: -1,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: None,
+            last_cmd_parent: None,
+            authenticated: false,
+            subscriptions: 0,
+            multi: None,
+            obuf_soft_limit_since_ms: 0,
+        }
+    }
+
     pub fn has(&self, f: u32) -> bool {
         self.flags & f != 0
     }

@@ -16,6 +16,7 @@ impl Server {
         let budget = Duration::from_micros(250_000 / self.core.config.hz.clamp(1, 500));
         self.core.keyspace.active_expire_cycle(now, budget);
         self.core.propagate_expired();
+        crate::persistence::cron(&mut self.core);
         let timeout_ms = self.core.config.timeout.saturating_mul(1000);
         let mut idle = Vec::new();
         for c in self.core.clients.iter_mut() {

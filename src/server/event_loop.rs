@@ -19,7 +19,7 @@ use super::client::{Client, ClientState, Conn, QueryBuf, READ_CHUNK, Stream, fla
 use super::listen::{Listener, SIGNAL_TOKEN};
 use super::{Server, Shutdown, unix_ms};
 use crate::commands::{self, Args};
-use crate::resp::{Parse, Reply, RequestParser};
+use crate::resp::{Parse, RequestParser};
 
 /// Sent to a non-loopback peer refused by protected mode (Redis 7.2 text).
 const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -54,25 +54,7 @@ impl Server {
                 return Err(e);
             }
             self.core.now_ms = unix_ms();
-            ready.clear();
-            for ev in self.events.iter() {
-                let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
-                ready.push((ev.token(), readable, ev.is_writable()));
-            }
-            for &(tok, readable, writable) in &ready {
-                if tok.0 < self.listeners.len() {
-                    self.accept(tok.0);
-                } else if tok == SIGNAL_TOKEN {
-                    self.drain_signals();
-                } else {
-                    if writable {
-                        self.flush_client(tok);
-                    }
-                    if readable {
-                        self.handle_readable(tok);
-                    }
-                }
-            }
+            self.handle_events(&mut ready);
             self.run_pending_reads();
             self.before_sleep();
             if self.core.now_ms >= next_cron_ms {
@@ -86,6 +68,49 @@ impl Server {
         }
         self.finish_shutdown();
         Ok(())
+    }
+
+    /// Accept, read and write for every event of the last poll.
+    fn handle_events(&mut self, ready: &mut Vec<(Token, bool, bool)>) {
+        ready.clear();
+        for ev in self.events.iter() {
+            let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+            ready.push((ev.token(), readable, ev.is_writable()));
+        }
+        for &(tok, readable, writable) in ready.iter() {
+            if tok.0 < self.listeners.len() {
+                self.accept(tok.0);
+            } else if tok == SIGNAL_TOKEN {
+                self.drain_signals();
+            } else {
+                if writable {
+                    self.flush_client(tok);
+                }
+                if readable {
+                    self.handle_readable(tok);
+                }
+            }
+        }
+    }
+
+    /// One non-blocking turn of the loop without cron, for long jobs that
+    /// run before serving (AOF loading, Redis's processEventsWhileBlocked):
+    /// clients connect and get answers (-LOADING for most commands),
+    /// SHUTDOWN and signals set `core.shutdown` for the job to check.
+    pub fn process_events_while_blocked(&mut self) {
+        let mut ready = Vec::new();
+        match self.poll.poll(&mut self.events, Some(Duration::ZERO)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                warn!("Polling while blocked: {e}");
+                return;
+            }
+        }
+        self.core.now_ms = unix_ms();
+        self.handle_events(&mut ready);
+        self.run_pending_reads();
+        self.before_sleep();
     }
 
     fn pending_reads_nonempty(&self) -> bool {
@@ -167,33 +192,18 @@ impl Server {
                     parser: RequestParser::new(self.core.config.proto_max_bulk_len as usize),
                     need: 0,
                 },
-                st: ClientState {
-                    id: self.core.next_client_id,
-                    token: tok,
-                    reply: Reply::new(),
-                    sent: 0,
-                    flags: if peer.is_none() {
-                        flags::UNIX_SOCKET
-                    } else {
-                        0
-                    },
-                    db: 0,
-                    name: Vec::new(),
-                    lib_name: Vec::new(),
-                    lib_ver: Vec::new(),
-                    peer,
-                    local,
-                    fd,
-                    created_ms: now,
-                    last_interaction_ms: now,
-                    last_cmd: None,
-                    last_cmd_parent: None,
+                st: {
+                    let mut st = ClientState::new(self.core.next_client_id, tok, now);
+                    if peer.is_none() {
+                        st.flags |= flags::UNIX_SOCKET;
+                    }
+                    st.peer = peer;
+                    st.local = local;
+                    st.fd = fd;
                     // Redis's clientSetDefaultAuth: the default user has no
                     // password unless requirepass is set.
-                    authenticated: !self.core.auth_required(),
-                    subscriptions: 0,
-                    multi: None,
-                    obuf_soft_limit_since_ms: 0,
+                    st.authenticated = !self.core.auth_required();
+                    st
                 },
             });
             let got = self.core.clients.insert(client);
@@ -397,6 +407,9 @@ impl Server {
                 .active_expire_cycle(self.core.now_ms, Duration::from_millis(1));
             self.core.propagate_expired();
         }
+        // The turn's writes reach the AOF (and the disk, for appendfsync
+        // always) before any reply of the turn is written.
+        crate::persistence::before_sleep(&mut self.core);
         let mut toks = std::mem::take(&mut self.core.clients.pending_writes);
         for &tok in &toks {
             self.flush_client(tok);
@@ -420,7 +433,11 @@ impl Server {
         }
     }
 
-    fn finish_shutdown(&mut self) {
+    /// Final work before exiting: make the AOF durable, remove the unix
+    /// socket and the pidfile. Also called by `main` when loading ends in a
+    /// shutdown request.
+    pub fn finish_shutdown(&mut self) {
+        crate::persistence::shutdown(&mut self.core);
         for l in &self.listeners {
             if let Listener::Unix(_, path) = l {
                 let _ = std::fs::remove_file(path);

@@ -5,7 +5,7 @@
 //! - `notify_keyspace_event`: keyspace notifications (Redis notify.c);
 //! - `propagate`: feeds the AOF with the deterministic form of a write
 //!   (Redis server.c propagate / alsoPropagate); inside EXEC the writes are
-//!   collected and logged as one MULTI/EXEC block;
+//!   wrapped in MULTI/EXEC; the AOF itself is persistence/aof.rs;
 //! - `auth_required`, `client_gone`: connection-level state.
 //!
 //! Each body belongs to its feature (transactions, pub/sub, persistence);
@@ -43,9 +43,6 @@ pub enum KeyPresence {
     /// Stored, but its TTL has passed (not yet deleted).
     Expired,
 }
-
-/// Writes collected while EXEC runs (see `begin_exec_propagation`).
-pub type ExecOps = Vec<(usize, Vec<Vec<u8>>)>;
 
 impl Core {
     /// Turn keys deleted by expiry (lazily during a command, or by the
@@ -92,7 +89,7 @@ impl Core {
     /// freeMemoryGetNotCountedMemory): buffers that only grow because of
     /// writes, such as the AOF buffer, which eviction itself feeds with DELs.
     pub fn not_counted_memory(&self) -> usize {
-        0
+        self.aof.buf.capacity() + self.aof.rewrite_buf.as_ref().map_or(0, Vec::capacity)
     }
 
     /// Presence of `key` in `db` for WATCH and EXEC (Redis's dictFind /
@@ -194,64 +191,32 @@ impl Core {
     }
 
     /// Append one write, in its deterministic form, to the AOF stream for `db`.
+    #[inline]
     pub fn propagate(&mut self, db: usize, argv: &[&[u8]]) {
-        if let Some(ops) = self.exec_ops.as_mut() {
-            ops.push((db, argv.iter().map(|a| a.to_vec()).collect()));
-            return;
+        if self.aof.feeding() {
+            self.aof.feed(db, argv.len(), argv.iter().copied());
         }
-        self.feed_aof(db, argv);
     }
 
     /// `propagate` for a command logged as received (no argv copy).
+    #[inline]
     pub fn propagate_args(&mut self, db: usize, args: &crate::commands::Args<'_>) {
-        if let Some(ops) = self.exec_ops.as_mut() {
-            ops.push((db, args.iter().map(<[u8]>::to_vec).collect()));
-            return;
-        }
-        self.feed_aof_args(db, args);
-    }
-
-    /// EXEC starts: collect what its commands propagate.
-    pub fn begin_exec_propagation(&mut self) {
-        self.exec_ops = Some(Vec::new());
-    }
-
-    /// EXEC ends: log what was collected, wrapped in MULTI/EXEC when there
-    /// is more than one write (Redis 7 propagatePendingCommands: a single
-    /// write is atomic anyway, and a transaction without writes logs nothing).
-    pub fn end_exec_propagation(&mut self) {
-        let Some(ops) = self.exec_ops.take() else {
-            return;
-        };
-        let wrap = ops.len() > 1;
-        let (first_db, last_db) = match (ops.first(), ops.last()) {
-            (Some(f), Some(l)) => (f.0, l.0),
-            _ => return,
-        };
-        if wrap {
-            self.feed_aof(first_db, &[b"MULTI"]);
-        }
-        for (db, argv) in &ops {
-            let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-            self.feed_aof(*db, &argv);
-        }
-        if wrap {
-            self.feed_aof(last_db, &[b"EXEC"]);
+        if self.aof.feeding() {
+            self.aof.feed(db, args.len(), args.iter());
         }
     }
 
-    /// AOF feed (persistence branch): append `argv` for `db`, emitting
-    /// SELECT when the db differs from the last entry. Note for the AOF
-    /// loader: the log may contain MULTI ... EXEC blocks (see
-    /// `end_exec_propagation`); replay them as a unit, and drop a trailing
-    /// MULTI without EXEC when loading a truncated file.
-    fn feed_aof(&mut self, db: usize, argv: &[&[u8]]) {
-        let _ = (db, argv);
+    /// EXEC calls this before running its queued commands and
+    /// `propagate_multi_end` after: what they propagate is wrapped in
+    /// MULTI/EXEC in the AOF (only if anything is), so replaying a log cut
+    /// short never applies half a transaction. BGREWRITEAOF in between is
+    /// answered "scheduled" and starts after the transaction.
+    pub fn propagate_multi_begin(&mut self) {
+        self.aof.multi_begin();
     }
 
-    /// AOF feed for argv as received (persistence branch).
-    fn feed_aof_args(&mut self, db: usize, args: &crate::commands::Args<'_>) {
-        let _ = (db, args);
+    pub fn propagate_multi_end(&mut self) {
+        self.aof.multi_end();
     }
 
     /// A client is gone (disconnect): drop its subscriptions and watches.

@@ -78,8 +78,8 @@ pub struct Core {
     pub notify_flags: u32,
     /// Reused buffer for keyspace-event channel names.
     pub notify_scratch: Vec<u8>,
-    /// Writes collected while EXEC runs (see `hooks`).
-    pub exec_ops: Option<hooks::ExecOps>,
+    /// Append-only file state (persistence/aof.rs).
+    pub aof: crate::persistence::Aof,
     /// maxmemory/maxkeys eviction in progress (see `crate::evict`).
     pub eviction: crate::evict::EvictionState,
 }
@@ -171,7 +171,7 @@ impl Server {
             watches: Default::default(),
             notify_flags: 0,
             notify_scratch: Vec::new(),
-            exec_ops: None,
+            aof: crate::persistence::Aof::new(),
             eviction: crate::evict::EvictionState::default(),
         };
         core.refresh_notify_flags();
@@ -211,6 +211,7 @@ impl Server {
 pub fn config_changed(core: &mut Core, changed: &[&'static str]) {
     for name in changed {
         tracing::debug!("config {name} changed");
+        crate::persistence::config_changed(core, name);
     }
     if changed
         .iter()
