@@ -529,7 +529,6 @@ fn memory_commands() {
 }
 
 #[test]
-#[ignore = "replaying the AOF needs DEL (keys family, not merged yet)"]
 fn evictions_are_logged_to_the_aof_as_del() {
     let mut s = Server::start(&[
         "--appendonly",

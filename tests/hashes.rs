@@ -1471,7 +1471,6 @@ fn wrongtype_on_every_command() {
 }
 
 #[test]
-#[ignore = "needs OBJECT (keys branch)"]
 fn object_encoding_names() {
     let srv = Server::start(&["--hash-max-listpack-entries", "128"]);
     let mut raw = srv.raw();

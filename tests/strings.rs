@@ -1245,7 +1245,6 @@ fn wrongtype_errors() {
 }
 
 #[test]
-#[ignore = "needs OBJECT ENCODING and PTTL from the keys branch"]
 fn encodings_and_ttls() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
@@ -1431,7 +1430,6 @@ fn aof_logs_lazy_expiry_before_the_rewritten_command() {
 }
 
 #[test]
-#[ignore = "needs DEL and PEXPIREAT (keys branch) to replay the AOF"]
 fn aof_replay_restores_strings() {
     let mut srv = aof_server();
     let mut c = srv.raw();

@@ -8,7 +8,10 @@
 
 pub mod args;
 pub mod connection;
+pub mod debug;
+pub mod expire;
 pub mod hash;
+pub mod keys;
 pub mod memory;
 pub mod persistence;
 pub mod pubsub;
@@ -216,6 +219,9 @@ static FAMILIES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     persistence::COMMANDS,
     transaction::COMMANDS,
+    keys::COMMANDS,
+    expire::COMMANDS,
+    debug::COMMANDS,
     memory::COMMANDS,
 ];
 

@@ -104,6 +104,16 @@ pub fn overwrite_meta(policy: MetaPolicy, old: u32, now_ms: u64) -> u32 {
     }
 }
 
+/// The word for a key re-created from a removed one (RENAME, MOVE keep the access
+/// metadata, as Redis moves the object): `old`, except that under S3-FIFO the queue state of
+/// the new entry (`fresh`, set when it was queued) is kept, so the queues' counts stay right.
+pub fn carry_over(policy: MetaPolicy, fresh: u32, old: u32) -> u32 {
+    match policy {
+        MetaPolicy::S3Fifo => (old & !S3_STATE_MASK) | (fresh & S3_STATE_MASK),
+        _ => old,
+    }
+}
+
 /// Records an access (Redis `lookupKey` → `updateLFU` or `val->lru = LRU_CLOCK()`).
 #[inline]
 pub fn touch(meta: &mut u32, policy: MetaPolicy, now_ms: u64, rng: &mut impl Rng) {
@@ -205,6 +215,12 @@ mod tests {
         let o = overwrite_meta(MetaPolicy::S3Fifo, m, now + 9000);
         assert_eq!((s3_freq(o), s3_in_main(o)), (2, true));
         assert!(lru_idle_ms(o, now + 9000) < 8);
+        // RENAME/MOVE carry the clock over but keep the new entry's queue state.
+        let fresh = s3_with(new_meta(MetaPolicy::S3Fifo, now + 9000), false, 0);
+        let moved = carry_over(MetaPolicy::S3Fifo, fresh, o);
+        assert_eq!((s3_freq(moved), s3_in_main(moved)), (0, false));
+        assert_eq!(moved & !7, o & !7);
+        assert_eq!(carry_over(MetaPolicy::Lru, fresh, o), o);
         // State bits never make the idle time wrap.
         assert_eq!(lru_idle_ms(s3_with(m, true, 3), now + 5000), 0);
     }

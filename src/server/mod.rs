@@ -80,6 +80,8 @@ pub struct Core {
     pub notify_scratch: Vec<u8>,
     /// Append-only file state (persistence/aof.rs).
     pub aof: crate::persistence::Aof,
+    /// Active expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off; lazy expiry always runs).
+    pub active_expire_enabled: bool,
     /// maxmemory/maxkeys eviction in progress (see `crate::evict`).
     pub eviction: crate::evict::EvictionState,
 }
@@ -172,6 +174,7 @@ impl Server {
             notify_flags: 0,
             notify_scratch: Vec::new(),
             aof: crate::persistence::Aof::new(),
+            active_expire_enabled: true,
             eviction: crate::evict::EvictionState::default(),
         };
         core.refresh_notify_flags();
