@@ -156,8 +156,9 @@ fn key_changed_in(core: &mut Core, db: usize, key: &[u8], event: &str) {
 fn reinsert(db: &mut Db, key: &[u8], r: Removed, now: u64) {
     let expire = r.expire_at.map_or(SetExpire::Clear, SetExpire::At);
     db.set(key, r.value, expire, now);
+    let policy = db.meta_policy();
     if let Some(e) = db.lookup(key, now, LookupFlags::NOTOUCH | LookupFlags::NOSTATS) {
-        e.set_meta(r.meta);
+        e.set_meta(crate::keyspace::meta::carry_over(policy, e.meta(), r.meta));
     }
 }
 

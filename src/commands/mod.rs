@@ -12,6 +12,7 @@ pub mod debug;
 pub mod expire;
 pub mod hash;
 pub mod keys;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 pub mod server;
@@ -219,6 +220,7 @@ static FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     expire::COMMANDS,
     debug::COMMANDS,
+    memory::COMMANDS,
 ];
 
 fn families() -> impl Iterator<Item = &'static [CommandSpec]> {
@@ -501,10 +503,19 @@ fn dispatch(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     // Like Redis, make room before every command when a limit is set, and
     // refuse commands that may grow memory if that failed (inside MULTI,
     // queueing itself grows memory, so everything but EXEC/DISCARD is refused).
-    if core.evict_before_command()
-        && (spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::NO_MULTI)))
-    {
+    // Only such commands need room for one more key under `maxkeys`.
+    let may_grow =
+        spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::NO_MULTI));
+    if core.evict_before_command(may_grow) && may_grow {
         reject(core, client, ReplyError::Oom);
+        return;
+    }
+    // Like Redis's writeCommandsDeniedByDiskError: while the AOF cannot be
+    // written, refuse writes rather than acknowledge what may be lost.
+    if spec.has(flags::WRITE)
+        && let Some(msg) = core.aof.write_denied_error()
+    {
+        reject(core, client, ReplyError::Owned(msg));
         return;
     }
     // RESP2 subscribers may only manage subscriptions (RESP3 ones may do anything).

@@ -14,6 +14,7 @@ impl Server {
     pub(crate) fn cron(&mut self) {
         let now = self.core.now_ms;
         self.core.stats.sample_ops(now);
+        crate::alloc::update_peak();
         // Slow active-expire cycle: 25% of a cron period as in Redis expire.c, but
         // never more than SLOW_EXPIRE_MAX in one go: a mass expiry continues in
         // fast cycles between client turns instead of stalling them for 25 ms.

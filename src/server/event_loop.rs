@@ -50,7 +50,8 @@ impl Server {
         let mut next_cron_ms = unix_ms();
         loop {
             let now = unix_ms();
-            let timeout = if self.pending_reads_nonempty() {
+            // While an eviction is left unfinished, keep turning without sleeping.
+            let timeout = if self.pending_reads_nonempty() || self.core.eviction.running {
                 Duration::ZERO
             } else if self.fast_expire_pending() {
                 // Keep turning while expired keys pile up: `before_sleep` reclaims
@@ -352,6 +353,8 @@ impl Server {
                     }
                     c.conn.qbuf.start += consumed;
                     c.conn.parser.reset();
+                    // The next read must not reserve room for this request's bulk again.
+                    c.conn.need = 0;
                 }
                 Parse::Incomplete { need } => {
                     c.conn.need = need;
@@ -435,6 +438,8 @@ impl Server {
     /// End of turn: AOF first (so nothing is acknowledged before it is
     /// logged), then replies, then deferred closes.
     fn before_sleep(&mut self) {
+        // Continue a maxmemory/maxkeys eviction left unfinished (bounded slice).
+        self.core.eviction_slice();
         // Fast active-expire cycle (~1 ms) when the slow one ran out of time
         // or found many stale keys (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
         if self.fast_expire_pending() {
