@@ -449,6 +449,7 @@ impl Server {
                 .active_expire_cycle(self.core.now_ms, FAST_EXPIRE_BUDGET);
             self.core.propagate_expired();
         }
+        self.core.propagate_expired_all();
         // The turn's writes reach the AOF (and the disk, for appendfsync
         // always) before any reply of the turn is written.
         crate::persistence::before_sleep(&mut self.core);
