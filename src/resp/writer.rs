@@ -26,23 +26,49 @@ pub struct Reply {
     pub proto: Proto,
 }
 
+/// "00" "01" ... "99": two digits per division (itoa's trick).
+const DEC_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes the decimal digits of `n` so that they end just before `end`;
+/// returns where they start. `end` must be at least 20.
+#[inline]
+fn put_digits(mut n: u64, out: &mut [u8; 24], end: usize) -> usize {
+    let mut i = end;
+    while n >= 100 {
+        let r = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        out[i] = DEC_PAIRS[r];
+        out[i + 1] = DEC_PAIRS[r + 1];
+    }
+    if n >= 10 {
+        let r = n as usize * 2;
+        i -= 2;
+        out[i] = DEC_PAIRS[r];
+        out[i + 1] = DEC_PAIRS[r + 1];
+    } else {
+        i -= 1;
+        out[i] = b'0' + n as u8;
+    }
+    i
+}
+
 /// Format `v` into `tmp`, returning the digits.
 pub fn fmt_i64(v: i64, tmp: &mut [u8; 20]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
+    let mut buf = [0u8; 24];
+    let mut i = put_digits(v.unsigned_abs(), &mut buf, 24);
     if v < 0 {
         i -= 1;
-        tmp[i] = b'-';
+        buf[i] = b'-';
     }
-    &tmp[i..]
+    let n = 24 - i;
+    tmp[20 - n..].copy_from_slice(&buf[i..]);
+    &tmp[20 - n..]
 }
 
 impl Reply {
@@ -54,12 +80,20 @@ impl Reply {
         self.proto == Proto::Resp3
     }
 
+    /// `<prefix><n>\r\n`, assembled on the stack and appended at once.
     #[inline]
     fn header(&mut self, prefix: u8, n: i64) {
-        let mut tmp = [0u8; 20];
-        self.buf.push(prefix);
-        self.buf.extend_from_slice(fmt_i64(n, &mut tmp));
-        self.buf.extend_from_slice(b"\r\n");
+        let mut tmp = [0u8; 24];
+        tmp[22] = b'\r';
+        tmp[23] = b'\n';
+        let mut i = put_digits(n.unsigned_abs(), &mut tmp, 22);
+        if n < 0 {
+            i -= 1;
+            tmp[i] = b'-';
+        }
+        i -= 1;
+        tmp[i] = prefix;
+        self.buf.extend_from_slice(&tmp[i..]);
     }
 
     /// Raw bytes already in RESP form (shared constant replies).
@@ -99,6 +133,7 @@ impl Reply {
 
     #[inline]
     pub fn bulk(&mut self, b: &[u8]) {
+        self.buf.reserve(b.len() + 24);
         self.header(b'$', b.len() as i64);
         self.buf.extend_from_slice(b);
         self.buf.extend_from_slice(b"\r\n");
@@ -280,5 +315,24 @@ mod tests {
         let mut r = Reply::new();
         r.error("ERR bad\r\nthing");
         assert_eq!(r.buf, b"-ERR bad  thing\r\n");
+    }
+
+    #[test]
+    fn integers_format_like_display() {
+        let mut r = Reply::new();
+        let mut want = Vec::new();
+        let mut v: i64 = 1;
+        let mut cases = vec![0, i64::MIN, i64::MAX, i64::MIN + 1, -1, 9, 10, 99, 100, 101];
+        while let Some(m) = v.checked_mul(10) {
+            cases.extend([v - 1, v, v + 1, -v, -(v - 1)]);
+            v = m;
+        }
+        for &c in &cases {
+            r.int(c);
+            want.extend_from_slice(format!(":{c}\r\n").as_bytes());
+            let mut tmp = [0u8; 20];
+            assert_eq!(fmt_i64(c, &mut tmp), c.to_string().as_bytes());
+        }
+        assert_eq!(r.buf, want);
     }
 }
