@@ -12,8 +12,6 @@
 //! hash emptied by HDEL is deleted and fires "del". HINCRBYFLOAT is logged as
 //! `HSET key field <result>` so replay does not depend on float formatting.
 
-use rand::RngExt;
-
 use super::flags::*;
 use super::{Args, CommandSpec, Ctx};
 use crate::error::{CmdResult, ReplyError};
@@ -194,21 +192,10 @@ fn write_hash<'d>(
     }
 }
 
-/// An empty hash for a new key that is about to get `pairs` pairs, sized exactly: a `Vec`'s
-/// first push would reserve room for 4 pairs (192 bytes), most of it never used by a
-/// typical small hash.
-fn new_hash(pairs: usize, limits: HashLimits) -> HashValue {
-    if pairs <= limits.max_listpack_entries {
-        HashValue::Listpack(Vec::with_capacity(pairs))
-    } else {
-        HashValue::new()
-    }
-}
-
 /// Stores a hash built for a key that did not exist (Redis's `hashTypeLookupWriteOrCreate`
 /// creates it empty first; building it apart costs one lookup less and ends the same).
 fn store_new(db: &mut Db, key: &[u8], h: HashValue, now: u64) {
-    db.set(key, Value::Hash(Box::new(h)), SetExpire::Clear, now);
+    db.set(key, Value::Hash(h), SetExpire::Clear, now);
 }
 
 /// The effects of a write that changed `key`: the "new" event first when the write created
@@ -300,7 +287,7 @@ fn hset_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, name: &'static str) -> CmdRe
     let (added, created) = match write_hash(db, key, now)? {
         Some(h) => (set_all(h), false),
         None => {
-            let mut h = new_hash((args.len() - 2) / 2, limits);
+            let mut h = HashValue::new();
             let added = set_all(&mut h);
             store_new(db, key, h, now);
             (added, true)
@@ -329,7 +316,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             false
         }
         None => {
-            let mut h = new_hash(1, limits);
+            let mut h = HashValue::new();
             h.insert(field, value, limits);
             store_new(db, key, h, now);
             true
@@ -343,7 +330,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 fn hget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let (db, reply, now) = split(ctx);
     match read_hash(db, args.get(1), now)?.and_then(|h| h.get(args.get(2))) {
-        Some(v) => reply.bulk(v.as_bytes()),
+        Some(v) => reply.bulk(v),
         None => reply.null(),
     }
     Ok(())
@@ -355,7 +342,7 @@ fn hmget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     reply.array(args.len() - 2);
     for i in 2..args.len() {
         match h.and_then(|h| h.get(args.get(i))) {
-            Some(v) => reply.bulk(v.as_bytes()),
+            Some(v) => reply.bulk(v),
             None => reply.null(),
         }
     }
@@ -380,13 +367,15 @@ fn getall_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, part: Part) -> CmdResult {
     } else {
         reply.array(len);
     }
-    for (k, v) in h.into_iter().flat_map(HashValue::iter) {
-        if part != Part::Values {
-            reply.bulk(k.as_bytes());
-        }
-        if part != Part::Keys {
-            reply.bulk(v.as_bytes());
-        }
+    if let Some(h) = h {
+        h.for_each(|k, v| {
+            if part != Part::Values {
+                reply.bulk(k);
+            }
+            if part != Part::Keys {
+                reply.bulk(v);
+            }
+        });
     }
     Ok(())
 }
@@ -470,7 +459,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let (value, created) = match write_hash(db, key, now)? {
         Some(h) => {
             let old = match h.get(field) {
-                Some(v) => parse_i64(v.as_bytes()).ok_or(HASH_NOT_INTEGER)?,
+                Some(v) => parse_i64(v).ok_or(HASH_NOT_INTEGER)?,
                 None => 0,
             };
             let value = old.checked_add(incr).ok_or(ReplyError::Overflow)?;
@@ -478,7 +467,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             (value, false)
         }
         None => {
-            let mut h = new_hash(1, limits);
+            let mut h = HashValue::new();
             h.insert(field, format_i64(incr, &mut buf), limits);
             store_new(db, key, h, now);
             (incr, true)
@@ -503,7 +492,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let created = match write_hash(db, key, now)? {
         Some(h) => {
             let old = match h.get(field) {
-                Some(v) => LongDouble::parse(v.as_bytes()).ok_or(HASH_NOT_FLOAT)?,
+                Some(v) => LongDouble::parse(v).ok_or(HASH_NOT_FLOAT)?,
                 None => LongDouble::ZERO,
             };
             let value = old + incr;
@@ -517,7 +506,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
         None => {
             // 0 + a finite increment is finite.
             (LongDouble::ZERO + incr).format_human(&mut text);
-            let mut h = new_hash(1, limits);
+            let mut h = HashValue::new();
             h.insert(field, &text, limits);
             store_new(db, key, h, now);
             true
@@ -540,9 +529,9 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let key = args.get(1);
     if args.len() == 2 {
         let (db, reply, now) = split(ctx);
-        match read_hash(db, key, now)?.and_then(|h| h.random_field(&mut rand::rng())) {
-            Some((k, _)) => reply.bulk(k.as_bytes()),
-            None => reply.null(),
+        let h = read_hash(db, key, now)?;
+        if !h.is_some_and(|h| h.random_field(&mut rand::rng(), |k, _| reply.bulk(k))) {
+            reply.null();
         }
         return Ok(());
     }
@@ -597,33 +586,26 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     if count == 0 {
         reply.array(0);
     } else if count < 0 {
-        let n = count.unsigned_abs();
         let start = reply.buf.len();
-        header(reply, n);
-        for _ in 0..n {
-            let Some((k, v)) = h.get_index(rng.random_range(0..h.len())) else {
-                break;
-            };
-            element(reply, k.as_bytes(), v.as_bytes());
-            if reply.buf.len() - start > cap {
-                reply.buf.truncate(start);
-                tracing::warn!(
-                    "Client id={} closed for overcoming of output buffer limits (HRANDFIELD with count {count}).",
-                    ctx.client.id
-                );
-                ctx.core.clients.schedule_close(ctx.client);
-                return Ok(());
-            }
-        }
-    } else if count as u64 >= len {
-        header(reply, len);
-        for (k, v) in h.iter() {
-            element(reply, k.as_bytes(), v.as_bytes());
+        header(reply, count.unsigned_abs());
+        let complete = h.random_fields(count, &mut rng, |k, v| {
+            element(reply, k, v);
+            reply.buf.len() - start <= cap
+        });
+        if !complete {
+            reply.buf.truncate(start);
+            tracing::warn!(
+                "Client id={} closed for overcoming of output buffer limits (HRANDFIELD with count {count}).",
+                ctx.client.id
+            );
+            ctx.core.clients.schedule_close(ctx.client);
+            return Ok(());
         }
     } else {
-        header(reply, count as u64);
+        header(reply, (count as u64).min(len));
         h.random_fields(count, &mut rng, |k, v| {
-            element(reply, k.as_bytes(), v.as_bytes())
+            element(reply, k, v);
+            true
         });
     }
     Ok(())
@@ -666,9 +648,9 @@ fn hscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let mut next = cursor;
     for _ in 0..MAX_SCAN_STEPS {
         next = h.scan(next, count, |k, v| {
-            if pattern.is_none_or(|p| glob_match(p, k.as_bytes(), false)) {
-                reply.bulk(k.as_bytes());
-                reply.bulk(v.as_bytes());
+            if pattern.is_none_or(|p| glob_match(p, k, false)) {
+                reply.bulk(k);
+                reply.bulk(v);
                 found += 1;
             }
         });

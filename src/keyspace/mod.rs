@@ -25,6 +25,7 @@
 
 pub mod bytes;
 pub mod expire;
+pub mod listpack;
 pub mod meta;
 pub mod value;
 
