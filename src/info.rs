@@ -26,17 +26,7 @@ const SECTIONS: &[(&str, bool)] = &[
 
 /// Resident set size in bytes, from /proc (0 if unavailable).
 pub fn rss_bytes() -> u64 {
-    let Ok(s) = std::fs::read_to_string("/proc/self/statm") else {
-        return 0;
-    };
-    let pages: u64 = s
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    pages * page.max(4096) as u64
+    crate::alloc::rss_bytes() as u64
 }
 
 /// Redis's human-readable byte counts ("1.00M").
@@ -101,7 +91,7 @@ pub fn render(core: &Core, me: &ClientState, requested: &[String]) -> String {
         match section {
             "server" => server(core, &mut out),
             "clients" => clients(core, &mut out),
-            "memory" => memory(core, &mut out),
+            "memory" => memory(core, me, &mut out),
             "persistence" => persistence(core, &mut out),
             "stats" => stats(core, &mut out),
             "replication" => replication(core, &mut out),
@@ -115,7 +105,6 @@ pub fn render(core: &Core, me: &ClientState, requested: &[String]) -> String {
             _ => {}
         }
     }
-    let _ = me;
     out
 }
 
@@ -192,9 +181,14 @@ fn clients(core: &Core, o: &mut String) {
     );
 }
 
-fn memory(core: &Core, o: &mut String) {
-    let rss = rss_bytes();
-    let used = rss;
+fn memory(core: &Core, me: &ClientState, o: &mut String) {
+    let mh = crate::commands::memory::overhead(core, me.reply.buf.capacity());
+    let used = mh.total_allocated as u64;
+    let rss = mh.rss as u64;
+    let peak = mh.peak_allocated as u64;
+    let sys = crate::alloc::total_system_memory();
+    let frag_bytes = rss as i64 - used as i64;
+    let dataset_perc = mh.dataset_perc();
     let _ = write!(
         o,
         "# Memory\r\n\
@@ -202,18 +196,51 @@ fn memory(core: &Core, o: &mut String) {
          used_memory_human:{}\r\n\
          used_memory_rss:{rss}\r\n\
          used_memory_rss_human:{}\r\n\
-         used_memory_peak:{used}\r\n\
+         used_memory_peak:{peak}\r\n\
          used_memory_peak_human:{}\r\n\
-         maxmemory:0\r\n\
-         maxmemory_human:0B\r\n\
-         maxmemory_policy:noeviction\r\n\
-         mem_fragmentation_ratio:1.00\r\n\
-         mem_allocator:libc\r\n",
+         used_memory_peak_perc:{:.2}%\r\n\
+         used_memory_overhead:{}\r\n\
+         used_memory_startup:{}\r\n\
+         used_memory_dataset:{}\r\n\
+         used_memory_dataset_perc:{dataset_perc:.2}%\r\n\
+         allocator_allocated:{used}\r\n\
+         allocator_active:{}\r\n\
+         allocator_resident:{rss}\r\n\
+         total_system_memory:{sys}\r\n\
+         total_system_memory_human:{}\r\n\
+         maxmemory:{}\r\n\
+         maxmemory_human:{}\r\n\
+         maxmemory_policy:{}\r\n\
+         maxkeys:{}\r\n\
+         mem_fragmentation_ratio:{:.2}\r\n\
+         mem_fragmentation_bytes:{frag_bytes}\r\n\
+         mem_not_counted_for_evict:{}\r\n\
+         mem_replication_backlog:0\r\n\
+         mem_clients_slaves:0\r\n\
+         mem_clients_normal:{}\r\n\
+         mem_aof_buffer:{}\r\n\
+         mem_allocator:libc\r\n\
+         active_defrag_running:0\r\n\
+         lazyfree_pending_objects:0\r\n\
+         lazyfreed_objects:0\r\n",
         bytes_to_human(used),
         bytes_to_human(rss),
-        bytes_to_human(used),
+        bytes_to_human(peak),
+        mh.peak_perc(),
+        mh.overhead_total,
+        mh.startup_allocated,
+        mh.dataset,
+        mh.allocator_active,
+        bytes_to_human(sys),
+        core.config.maxmemory,
+        bytes_to_human(core.config.maxmemory),
+        core.config.maxmemory_policy.name(),
+        core.config.maxkeys,
+        mh.frag_ratio(),
+        core.not_counted_memory(),
+        mh.clients_normal,
+        mh.aof_buffer,
     );
-    let _ = core;
 }
 
 fn persistence(core: &Core, o: &mut String) {

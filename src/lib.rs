@@ -8,14 +8,18 @@
 //! - `info`, `stats`: INFO rendering and server counters.
 //! - `error`: every client-visible error string.
 //! - `keyspace`: databases of keys → values, TTL index, active expiry (no I/O).
+//! - `alloc`: the counting global allocator behind `used_memory`.
+//! - `evict`: maxmemory/maxkeys enforcement (the policies live in `keyspace::evict`).
 //! - `persistence`: the append-only file: logging, loading, BGREWRITEAOF by fork.
 //! - `util`: Redis-exact number parsing and formatting.
 //! - `glob`: Redis's glob matcher (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
 //! - `pubsub`: channel and pattern subscription indexes (PUBLISH fan-out).
 
+pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod evict;
 pub mod glob;
 pub mod info;
 pub mod keyspace;

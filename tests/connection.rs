@@ -712,10 +712,9 @@ fn redis_benchmark_ping() {
     c.expect(b"+PONG\r\n");
 }
 
-// ---- Tests that need the keyspace (SET/GET). Un-ignore when they land. ----
+// ---- Tests that need the keyspace (SET/GET). ----
 
 #[test]
-#[ignore = "needs SET/GET from the keyspace branch"]
 fn select_isolates_databases() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
@@ -728,7 +727,6 @@ fn select_isolates_databases() {
 }
 
 #[test]
-#[ignore = "needs SET/GET from the keyspace branch"]
 fn redis_benchmark_set_get() {
     let Some(bench) = common::external_tool("redis-benchmark") else {
         return;

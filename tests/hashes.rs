@@ -1413,7 +1413,6 @@ fn reads_count_keyspace_hits_and_misses() {
 // ---- needs other families --------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs SET (strings branch; passes merged with strings@b1ba6e2)"]
 fn wrongtype_on_every_command() {
     let srv = Server::start(&[]);
     let mut raw = srv.raw();
@@ -1472,7 +1471,6 @@ fn wrongtype_on_every_command() {
 }
 
 #[test]
-#[ignore = "needs OBJECT (keys branch)"]
 fn object_encoding_names() {
     let srv = Server::start(&["--hash-max-listpack-entries", "128"]);
     let mut raw = srv.raw();

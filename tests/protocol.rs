@@ -519,10 +519,9 @@ fn clients_disconnecting_with_pending_output() {
     assert!(freed, "closed clients were not freed");
 }
 
-// ---- Tests that need the keyspace (SET/GET). Un-ignore when they land. ----
+// ---- Tests that need the keyspace (SET/GET). ----
 
 #[test]
-#[ignore = "needs SET/GET from the keyspace branch"]
 fn pipelined_set_then_get_binary_values() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();

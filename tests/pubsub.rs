@@ -553,3 +553,64 @@ fn slow_subscriber_200mb_is_disconnected_and_memory_stays_bounded() {
     });
     assert!(eof, "subscriber connection not closed");
 }
+
+// ---------------------------------------------------------------------------
+// Keyspace notifications. Need SET: ignored until the string commands land.
+// Expected sequences were recorded from redis-server 7.0.15.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn keyspace_notifications_follow_the_flags() {
+    let srv = Server::start(&[]);
+    let mut admin = srv.raw();
+    admin.send(b"CONFIG SET notify-keyspace-events KEA\r\n");
+    admin.expect(b"+OK\r\n");
+    let mut sub = srv.raw();
+    sub.send(b"PSUBSCRIBE __key*__:*\r\n");
+    sub.expect(&confirm(b'*', "psubscribe", Some("__key*__:*"), 1));
+    let pat = "__key*__:*";
+    admin.send(b"SET foo bar\r\n");
+    admin.expect(b"+OK\r\n");
+    sub.expect(&pmessage(b'*', pat, "__keyspace@0__:foo", "set"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@0__:set", "foo"));
+    admin.send(b"SELECT 3\r\nSET k v PX 50\r\nSELECT 0\r\nGETDEL foo\r\nINCR n\r\n");
+    admin.expect(b"+OK\r\n+OK\r\n+OK\r\n$3\r\nbar\r\n:1\r\n");
+    sub.expect(&pmessage(b'*', pat, "__keyspace@3__:k", "set"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@3__:set", "k"));
+    sub.expect(&pmessage(b'*', pat, "__keyspace@3__:k", "expire"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@3__:expire", "k"));
+    sub.expect(&pmessage(b'*', pat, "__keyspace@0__:foo", "del"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@0__:del", "foo"));
+    sub.expect(&pmessage(b'*', pat, "__keyspace@0__:n", "incrby"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@0__:incrby", "n"));
+    // Active expiry fires `expired` (class x).
+    sub.expect(&pmessage(b'*', pat, "__keyspace@3__:k", "expired"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@3__:expired", "k"));
+
+    // Only keyevent, only strings: no keyspace channel, no `del` (generic).
+    admin.send(b"CONFIG SET notify-keyspace-events E$\r\nSET a 1\r\nGETDEL a\r\nSET b 2\r\n");
+    admin.expect(b"+OK\r\n+OK\r\n$1\r\n1\r\n+OK\r\n");
+    sub.expect(&pmessage(b'*', pat, "__keyevent@0__:set", "a"));
+    sub.expect(&pmessage(b'*', pat, "__keyevent@0__:set", "b"));
+    // Off: nothing at all (checked with a marker published afterwards).
+    admin.send(
+        b"CONFIG SET notify-keyspace-events \"\"\r\nSET c 3\r\nPUBLISH __keyevent@0__:marker m\r\n",
+    );
+    admin.expect(b"+OK\r\n+OK\r\n:1\r\n");
+    sub.expect(&pmessage(b'*', pat, "__keyevent@0__:marker", "m"));
+}
+
+/// A RESP3 client subscribed to its own key's events gets the push before
+/// the command's reply, as in Redis.
+#[test]
+fn keyspace_event_to_self_in_resp3() {
+    let srv = Server::start(&[]);
+    let mut c = srv.raw();
+    c.send(b"CONFIG SET notify-keyspace-events K$\r\n");
+    c.expect(b"+OK\r\n");
+    c.cmd(&[b"HELLO", b"3"]);
+    c.send(b"SUBSCRIBE __keyspace@0__:me\r\nSET me 1\r\n");
+    c.expect(&confirm(b'>', "subscribe", Some("__keyspace@0__:me"), 1));
+    c.expect(&message(b'>', "__keyspace@0__:me", "set"));
+    c.expect(b"+OK\r\n");
+}

@@ -2,9 +2,6 @@
 //! for byte where Redis's text matters, plus the `redis` crate's atomic
 //! pipelines. Behaviours follow redis tests/unit/multi.tcl; expected bytes
 //! were checked against redis-server 7.0.15.
-//!
-//! Tests that need a key to exist (so SET) are `#[ignore]`d until the
-//! string commands land; run them with `cargo test -- --ignored`.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
@@ -199,64 +196,60 @@ fn redis_crate_atomic_pipelines() {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Needs SET (string commands): ignored until they land.
-// ---------------------------------------------------------------------------
-
 #[test]
-#[ignore = "needs SET"]
 fn exec_fails_when_a_watched_key_is_modified() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
     let mut other = srv.raw();
     // Modified by another client.
-    c.send(b"SET x 30\r\nWATCH a x k\r\n");
-    c.expect(b"+OK\r\n+OK\r\n");
-    other.send(b"SET x 40\r\n");
-    other.expect(b"+OK\r\n");
+    c.send(b"HSET x f 30\r\nWATCH a x k\r\n");
+    c.expect(b":1\r\n+OK\r\n");
+    other.send(b"HSET x f 40\r\n");
+    other.expect(b":0\r\n");
     c.send(b"MULTI\r\nPING\r\nEXEC\r\n");
     c.expect(b"+OK\r\n+QUEUED\r\n*-1\r\n");
     // After a failed EXEC nothing is watched any more.
-    other.send(b"SET x 50\r\n");
-    other.expect(b"+OK\r\n");
+    other.send(b"HSET x f 50\r\n");
+    other.expect(b":0\r\n");
     c.send(b"MULTI\r\nPING\r\nEXEC\r\n");
     c.expect(b"+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
+    // A write that changes nothing is no modification.
+    c.send(b"WATCH x\r\nHDEL x nosuchfield\r\nMULTI\r\nPING\r\nEXEC\r\n");
+    c.expect(b"+OK\r\n:0\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
     // Modified by itself; RESP3 null.
     c.cmd(&[b"HELLO", b"3"]);
-    c.send(b"WATCH x\r\nSET x 1\r\nMULTI\r\nPING\r\nEXEC\r\n");
-    c.expect(b"+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n_\r\n");
+    c.send(b"WATCH x\r\nHSET x f 1\r\nMULTI\r\nPING\r\nEXEC\r\n");
+    c.expect(b"+OK\r\n:0\r\n+OK\r\n+QUEUED\r\n_\r\n");
     // UNWATCH clears the dirty flag; DISCARD does too.
-    c.send(b"WATCH x\r\nSET x 2\r\nUNWATCH\r\nMULTI\r\nPING\r\nEXEC\r\n");
-    c.expect(b"+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
-    c.send(b"WATCH x\r\nSET x 3\r\nMULTI\r\nDISCARD\r\nMULTI\r\nPING\r\nEXEC\r\n");
-    c.expect(b"+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
+    c.send(b"WATCH x\r\nHSET x f 2\r\nUNWATCH\r\nMULTI\r\nPING\r\nEXEC\r\n");
+    c.expect(b"+OK\r\n:0\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
+    c.send(b"WATCH x\r\nHSET x f 3\r\nMULTI\r\nDISCARD\r\nMULTI\r\nPING\r\nEXEC\r\n");
+    c.expect(b"+OK\r\n:0\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
     // The CLIENT LIST d flag while dirty.
     c.cmd(&[b"CLIENT", b"SETNAME", b"w"]);
     c.send(b"WATCH x\r\n");
     c.expect(b"+OK\r\n");
-    other.send(b"SET x 4\r\n");
-    other.expect(b"+OK\r\n");
+    other.send(b"HSET x f 4\r\n");
+    other.expect(b":0\r\n");
     assert_eq!(field(&client_line(&mut other, "w"), "flags"), "d");
 }
 
 #[test]
-#[ignore = "needs SET"]
 fn watch_remembers_the_db_and_flush_touches_existing_keys() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
-    c.send(b"SELECT 5\r\nSET x 30\r\nWATCH x\r\nSELECT 1\r\nSET x 10\r\nSELECT 5\r\nMULTI\r\nPING\r\nEXEC\r\n");
-    c.expect(b"+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
-    c.send(b"SET x 30\r\nWATCH x\r\nFLUSHDB\r\nMULTI\r\nPING\r\nEXEC\r\n");
-    c.expect(b"+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n");
-    c.send(b"SET x 30\r\nWATCH x\r\nFLUSHALL\r\nMULTI\r\nPING\r\nEXEC\r\n");
-    c.expect(b"+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n");
+    c.send(b"SELECT 5\r\nHSET x f 30\r\nWATCH x\r\nSELECT 1\r\nHSET x f 10\r\nSELECT 5\r\nMULTI\r\nPING\r\nEXEC\r\n");
+    c.expect(b"+OK\r\n:1\r\n+OK\r\n+OK\r\n:1\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
+    c.send(b"WATCH x\r\nFLUSHDB\r\nMULTI\r\nPING\r\nEXEC\r\n");
+    c.expect(b"+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n");
+    c.send(b"HSET x f 30\r\nWATCH x\r\nFLUSHALL\r\nMULTI\r\nPING\r\nEXEC\r\n");
+    c.expect(b":1\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n");
 }
 
 /// multi.tcl "EXEC fail on lazy expired WATCHed key": the key expires
 /// between WATCH and EXEC and nobody touched it; "WATCH stale keys should
 /// not fail EXEC": a key already expired at WATCH time is just absent.
 #[test]
-#[ignore = "needs SET"]
 fn watched_key_expiry() {
     let srv = Server::start(&[]);
     let mut c = srv.raw();
@@ -286,7 +279,6 @@ fn watched_key_expiry() {
 /// A check-and-set loop with the `redis` crate's `transaction` helper
 /// (WATCH + MULTI/EXEC, retried on a null EXEC).
 #[test]
-#[ignore = "needs SET/GET/INCR"]
 fn redis_crate_transaction_helper() {
     let srv = Server::start(&[]);
     let mut con = srv.client();
@@ -307,4 +299,38 @@ fn redis_crate_transaction_helper() {
     })
     .unwrap();
     assert_eq!(v, 2);
+}
+
+/// EXEC's writes reach the AOF inside MULTI/EXEC, a transaction without
+/// writes logs nothing, and the log replays to the same data.
+#[test]
+fn exec_writes_are_logged_as_one_block() {
+    let mut srv = Server::start(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut c = srv.raw();
+    c.send(b"MULTI\r\nHSET h a 1\r\nHGET h a\r\nHSET h b 2\r\nEXEC\r\n");
+    c.expect(b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n:1\r\n$1\r\n1\r\n:1\r\n");
+    c.send(b"MULTI\r\nHGET h a\r\nEXEC\r\nHSET marker m 1\r\n");
+    c.expect(b"+OK\r\n+QUEUED\r\n*1\r\n$1\r\n1\r\n:1\r\n");
+    let path = srv.dir().join("appendonly.aof");
+    let mut aof = Vec::new();
+    assert!(wait_until(IO_DEADLINE, || {
+        aof = std::fs::read(&path).unwrap_or_default();
+        common::contains(&aof, b"marker")
+    }));
+    let mut block = b"*1\r\n$5\r\nMULTI\r\n".to_vec();
+    block.extend_from_slice(&common::encode(&[b"HSET", b"h", b"a", b"1"]));
+    block.extend_from_slice(&common::encode(&[b"HSET", b"h", b"b", b"2"]));
+    block.extend_from_slice(b"*1\r\n$4\r\nEXEC\r\n");
+    assert!(common::contains(&aof, &block), "{}", common::show(&aof));
+    assert_eq!(
+        text(&aof).matches("MULTI").count(),
+        1,
+        "{}",
+        common::show(&aof)
+    );
+    drop(c);
+    srv.restart();
+    let mut c = srv.raw();
+    c.send(b"HGET h a\r\nHGET h b\r\n");
+    c.expect(b"$1\r\n1\r\n$1\r\n2\r\n");
 }

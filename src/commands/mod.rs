@@ -8,10 +8,15 @@
 
 pub mod args;
 pub mod connection;
+pub mod debug;
+pub mod expire;
 pub mod hash;
+pub mod keys;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 pub mod server;
+pub mod string;
 pub mod transaction;
 
 use std::collections::HashMap;
@@ -76,9 +81,22 @@ impl Ctx<'_> {
     /// AOF), invalidates WATCH, and fires the keyspace event `event` of
     /// `class` (see `server::hooks::notify`). Call once per changed key.
     pub fn key_changed(&mut self, key: &[u8], class: u32, event: &str) {
+        // Keys this command found expired come first, in the AOF and in the
+        // event stream (Redis deletes and notifies at lookup time).
+        self.core.propagate_expired();
         let db = self.client.db;
         self.core.dirty += 1;
         self.core.signal_modified_key(db, key);
+        self.core
+            .notify_keyspace_event_from(Some(self.client), class, event, key, db);
+    }
+
+    /// Fire a keyspace event for `key` in the client's db without the other
+    /// effects of `key_changed` (e.g. `expire` next to `set`, `keymiss`).
+    /// Prefer this to `core.notify_keyspace_event` inside handlers: a RESP3
+    /// client subscribed to its own events then gets them before its reply.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
         self.core
             .notify_keyspace_event_from(Some(self.client), class, event, key, db);
     }
@@ -196,10 +214,15 @@ pub fn container_only(_ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
 static FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     server::COMMANDS,
+    string::COMMANDS,
     hash::COMMANDS,
     pubsub::COMMANDS,
     persistence::COMMANDS,
     transaction::COMMANDS,
+    keys::COMMANDS,
+    expire::COMMANDS,
+    debug::COMMANDS,
+    memory::COMMANDS,
 ];
 
 fn families() -> impl Iterator<Item = &'static [CommandSpec]> {
@@ -413,10 +436,19 @@ fn dispatch(core: &mut Core, client: &mut ClientState, args: &Args<'_>) {
     // Like Redis, make room before every command when a limit is set, and
     // refuse commands that may grow memory if that failed (inside MULTI,
     // queueing itself grows memory, so everything but EXEC/DISCARD is refused).
-    if core.evict_before_command()
-        && (spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::NO_MULTI)))
-    {
+    // Only such commands need room for one more key under `maxkeys`.
+    let may_grow =
+        spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::NO_MULTI));
+    if core.evict_before_command(may_grow) && may_grow {
         reject(core, client, ReplyError::Oom);
+        return;
+    }
+    // Like Redis's writeCommandsDeniedByDiskError: while the AOF cannot be
+    // written, refuse writes rather than acknowledge what may be lost.
+    if spec.has(flags::WRITE)
+        && let Some(msg) = core.aof.write_denied_error()
+    {
+        reject(core, client, ReplyError::Owned(msg));
         return;
     }
     // RESP2 subscribers may only manage subscriptions (RESP3 ones may do anything).
@@ -502,10 +534,11 @@ pub fn call(
         ctx.core.stats.total_error_replies += 1;
         ctx.client.reply.error(&e.text());
     }
+    core.propagate_expired();
+    // After propagate_expired: its `expired` events may be for this client.
     if !core.deferred_pushes.is_empty() {
         pubsub::flush_deferred(core, client);
     }
-    core.propagate_expired();
     if core.dirty != dirty_before && spec.has(flags::WRITE) && !core.custom_propagation {
         core.propagate_args(client.db, args);
     }

@@ -126,10 +126,13 @@ impl Watches {
 
     /// Start watching; a no-op if `client` already watches (db, key).
     pub fn watch(&mut self, client: Token, db: usize, key: &[u8], expired: bool) {
-        let cw = self.clients.entry(client).or_default();
-        if cw.keys.iter().any(|k| k.db == db && *k.key == *key) {
+        // Via the key's watchers (usually one), not the client's key list:
+        // WATCH with many keys stays linear.
+        let watchers = self.dbs.get(db).and_then(|m| m.get(key));
+        if watchers.is_some_and(|v| v.contains(&client)) {
             return;
         }
+        let cw = self.clients.entry(client).or_default();
         cw.keys.push(WatchedKey {
             db,
             key: key.into(),
@@ -342,6 +345,8 @@ mod tests {
         let mut w = Watches::default();
         let (a, b) = (Token(30), Token(31));
         w.watch(a, 0, b"k", false);
+        w.watch(a, 0, b"k", false);
+        assert_eq!(w.count(a), 1);
         w.watch(a, 0, b"other", false);
         w.watch(b, 1, b"k", false);
         assert!(!w.is_empty());

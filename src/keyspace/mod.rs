@@ -1,7 +1,7 @@
 //! The keyspace: per-database key → value maps with TTLs, lazy expiry, sampling and SCAN.
 //! Follows redis src/db.c (`lookupKey`, `setKey`, `dbDelete`, `expireIfNeeded`,
 //! `dbRandomKey`, `scanGenericCommand`); active expiry is in [`expire`], access metadata for
-//! eviction in [`meta`], values in [`value`]. No I/O and no clients: the server drains the
+//! eviction in [`meta`], victim selection in [`evict`] and [`s3fifo`], values in [`value`]. No I/O and no clients: the server drains the
 //! expired-key events each db records and turns them into AOF `DEL`s and notifications.
 //!
 //! **Layout.** A db is an `IndexMap<CompactBytes, Entry>` (foldhash, randomly keyed) plus the
@@ -24,9 +24,11 @@
 //! every `volatile[j].idx` points at an entry whose `vol == j`.
 
 pub mod bytes;
+pub mod evict;
 pub mod expire;
 pub mod listpack;
 pub mod meta;
+pub mod s3fifo;
 pub mod value;
 
 use std::ops::{BitOr, Range};
@@ -147,6 +149,8 @@ pub struct Db {
     policy: MetaPolicy,
     touch_enabled: bool,
     rng: SmallRng,
+    /// Insertion queues of the FIFO / S3-FIFO policies (empty otherwise).
+    queues: s3fifo::Queues,
 }
 
 impl Db {
@@ -163,6 +167,7 @@ impl Db {
             policy: MetaPolicy::default(),
             touch_enabled: true,
             rng: SmallRng::seed_from_u64(seed),
+            queues: s3fifo::Queues::default(),
         }
     }
 
@@ -192,6 +197,11 @@ impl Db {
 
     pub fn stats(&self) -> DbStats {
         self.stats
+    }
+
+    /// How lookups maintain the meta word (OBJECT IDLETIME / FREQ interpret it by this).
+    pub fn meta_policy(&self) -> MetaPolicy {
+        self.policy
     }
 
     // --- internal helpers ----------------------------------------------------------------
@@ -253,6 +263,7 @@ impl Db {
             self.vol_unlink(vol);
         }
         let (key, entry) = self.map.swap_remove_index(idx)?;
+        self.queues.on_remove(self.policy, entry.meta);
         // The former last entry now sits at `idx`: repoint its TTL slot.
         if let Some((_, moved)) = self.map.get_index(idx)
             && let Some(slot) = self.volatile.get_mut(moved.vol as usize)
@@ -392,6 +403,9 @@ impl Db {
             let v = value.take().unwrap_or(Value::int(0));
             return self.set(key, v, expire, now_ms);
         };
+        if created {
+            self.queue_on_insert(idx, key);
+        }
         match expire {
             SetExpire::Keep => {}
             SetExpire::At(at) => self.vol_set(idx, at),
@@ -464,6 +478,7 @@ impl Db {
         self.volatile = Vec::new();
         self.expire_cursor = 0;
         self.avg_ttl_ms = 0;
+        self.queues = s3fifo::Queues::default();
         n
     }
 
@@ -616,6 +631,8 @@ pub struct KeyspaceStats {
 pub struct Keyspace {
     pub dbs: Vec<Db>,
     cycle: ExpireCycleState,
+    /// Eviction pool and db rotation (see [`evict`]).
+    pub evictor: evict::Evictor,
 }
 
 impl Keyspace {
@@ -632,6 +649,7 @@ impl Keyspace {
         Keyspace {
             dbs,
             cycle: ExpireCycleState::default(),
+            evictor: evict::Evictor::new(seed),
         }
     }
 
@@ -666,6 +684,7 @@ impl Keyspace {
         std::mem::swap(&mut x.volatile, &mut y.volatile);
         std::mem::swap(&mut x.expire_cursor, &mut y.expire_cursor);
         std::mem::swap(&mut x.avg_ttl_ms, &mut y.avg_ttl_ms);
+        std::mem::swap(&mut x.queues, &mut y.queues);
         true
     }
 
@@ -679,9 +698,11 @@ impl Keyspace {
     }
 
     /// How lookups maintain key metadata; follows `maxmemory-policy` (and the LFU tunables).
+    /// Switching to or from a queue policy (FIFO, S3-FIFO) rebuilds the queues: O(keys).
     pub fn set_meta_policy(&mut self, policy: MetaPolicy) {
         for db in &mut self.dbs {
-            db.policy = policy;
+            let old = std::mem::replace(&mut db.policy, policy);
+            db.rebuild_queues(old);
         }
     }
 
@@ -690,6 +711,18 @@ impl Keyspace {
     pub fn set_touch_enabled(&mut self, enabled: bool) {
         for db in &mut self.dbs {
             db.touch_enabled = enabled;
+        }
+    }
+
+    /// Give every key fresh metadata as of `now_ms`, as if just created (LRU clock now, LFU
+    /// counter at its initial value). After AOF loading, which runs with the clock stopped at 0
+    /// so nothing expires mid-replay (persistence/load.rs); Redis's loaded keys are new objects.
+    pub fn reset_meta(&mut self, now_ms: u64) {
+        for db in &mut self.dbs {
+            let m = meta::new_meta(db.policy, now_ms);
+            for e in db.map.values_mut() {
+                e.meta = m;
+            }
         }
     }
 

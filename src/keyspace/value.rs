@@ -417,6 +417,30 @@ impl HashValue {
         }
     }
 
+    /// MEMORY USAGE's estimate (Redis `objectComputeSize`): a listpack's block size, exact;
+    /// a table's slots plus its length times the average heap size of its first `samples`
+    /// pairs (all of them when the table is no longer than that).
+    pub fn sampled_heap_size(&self, samples: usize) -> usize {
+        let HashRepr::Table(m) = &self.0 else {
+            return self.heap_size();
+        };
+        let n = m.len();
+        if n <= samples {
+            return self.heap_size();
+        }
+        let pair = std::mem::size_of::<(CompactBytes, CompactBytes)>();
+        // Slots are counted by capacity, which growth keeps at a power-of-two table
+        // (hashbrown's 7/8 load).
+        let buckets = (n * 8).div_ceil(7).next_power_of_two();
+        let slots = buckets / 8 * 7 * (pair + 18);
+        let sampled: usize = m
+            .iter()
+            .take(samples)
+            .map(|(f, v)| f.heap_size() + v.heap_size())
+            .sum();
+        std::mem::size_of::<FieldMap>() + slots + n * (sampled / samples.max(1))
+    }
+
     /// `OBJECT ENCODING` name.
     pub fn encoding(&self) -> &'static str {
         match &self.0 {

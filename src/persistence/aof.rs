@@ -92,6 +92,8 @@ pub struct Aof {
     pub(crate) flush_postponed_start_s: u64,
     pub delayed_fsync: u64,
     write_ok: bool,
+    /// The error of the last failed write, for MISCONF.
+    last_write_error: Option<String>,
     last_write_error_log_s: u64,
     bio: Option<Bio>,
     // --- rewrite (see rewrite.rs) ---
@@ -136,6 +138,7 @@ impl Aof {
             flush_postponed_start_s: 0,
             delayed_fsync: 0,
             write_ok: true,
+            last_write_error: None,
             last_write_error_log_s: 0,
             bio: None,
             child: None,
@@ -235,6 +238,27 @@ impl Aof {
     /// fsync both succeeded.
     pub fn last_write_ok(&self) -> bool {
         self.write_ok && self.bio.as_ref().is_none_or(|b| b.fsync_errno() == 0)
+    }
+
+    /// While writing the AOF fails, Redis refuses write commands with this
+    /// error (`writeCommandsDeniedByDiskError`), so nothing more is
+    /// acknowledged that the log can't hold. For dispatch to check before
+    /// WRITE commands (with `appendfsync always` a failed write exits instead).
+    pub fn write_denied_error(&self) -> Option<String> {
+        if self.state != AofState::On {
+            return None;
+        }
+        if !self.write_ok {
+            let e = self.last_write_error.as_deref().unwrap_or("unknown error");
+            return Some(format!("MISCONF Errors writing to the AOF file: {e}"));
+        }
+        let errno = self.bio.as_ref().map_or(0, Bio::fsync_errno);
+        (errno != 0).then(|| {
+            format!(
+                "MISCONF Errors writing to the AOF file: {}",
+                io::Error::from_raw_os_error(errno)
+            )
+        })
     }
 
     pub fn pending_bio_jobs(&self) -> usize {
@@ -350,6 +374,7 @@ pub fn flush(core: &mut Core, force: bool) {
         if !aof.write_ok {
             warn!("AOF write error looks solved, Redis can write again.");
             aof.write_ok = true;
+            aof.last_write_error = None;
         }
         aof.current_size += written as u64;
         if aof.buf.capacity() > BUF_KEEP_CAPACITY {
@@ -425,6 +450,7 @@ fn write_failed(aof: &mut Aof, policy: AppendFsync, now_s: u64, written: usize, 
         std::process::exit(1);
     }
     aof.write_ok = false;
+    aof.last_write_error = Some(e.to_string());
     if kept > 0 {
         aof.current_size += kept as u64;
         aof.buf.drain(..kept);

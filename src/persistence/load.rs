@@ -28,7 +28,7 @@
 //! anywhere: refuse to start, name the offset, leave the file untouched.
 
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::time::Instant;
 
 use tracing::{info, warn};
@@ -397,6 +397,15 @@ fn replay(server: &mut Server, file: File, name: &str) -> Result<LoadStats, Load
     if total == 0 {
         return Ok(LoadStats::default());
     }
+    let mut sig = [0u8; 5];
+    if (&file).read_exact(&mut sig).is_ok() && &sig == b"REDIS" {
+        return Err(LoadError::Fatal(format!(
+            "The append only file {name} starts with an RDB preamble (Redis 7's default rewrite format), which InMemDB does not read. The file was not modified. In Redis, set aof-use-rdb-preamble no and run BGREWRITEAOF to get a pure-RESP AOF."
+        )));
+    }
+    (&file)
+        .seek(io::SeekFrom::Start(0))
+        .map_err(|e| LoadError::Fatal(format!("Can't read the append only file {name}: {e}")))?;
     let max_bulk = server.core.config.proto_max_bulk_len as usize;
     let mut reader = AofReader::new(file, max_bulk);
     let mut fake = fake_client();
@@ -414,6 +423,8 @@ fn replay(server: &mut Server, file: File, name: &str) -> Result<LoadStats, Load
     core.loading = false;
     core.aof.loading = None;
     core.now_ms = saved_now.max(unix_ms());
+    // Keys were created with the clock at 0: stamp them with the load time.
+    core.keyspace.reset_meta(core.now_ms);
     let (commands, outcome) = result?;
     let mut stats = LoadStats {
         commands,

@@ -86,6 +86,7 @@ pub fn start(core: &mut Core) -> Result<(), StartError> {
     let key_delay_us = core.aof.child_key_delay_us;
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
+    let fork_started = Instant::now();
     // SAFETY: fork has no preconditions; the child branch below only runs
     // `child::run`, which obeys the rules in the module docs and never
     // returns.
@@ -99,7 +100,10 @@ pub fn start(core: &mut Core) -> Result<(), StartError> {
         warn!("Can't rewrite append only file in background: fork: {e}");
         return Err(StartError::Fork(e));
     }
-    info!("Background append only file rewriting started by pid {pid}");
+    info!(
+        "Background append only file rewriting started by pid {pid} (fork took {} us)",
+        fork_started.elapsed().as_micros()
+    );
     let aof = &mut core.aof;
     aof.child = Some(RewriteChild {
         pid,

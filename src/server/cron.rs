@@ -7,14 +7,32 @@ use std::time::Duration;
 use super::Server;
 use super::client::flags;
 
+/// Longest single slow active-expire cycle.
+const SLOW_EXPIRE_MAX: Duration = Duration::from_millis(2);
+
 impl Server {
     pub(crate) fn cron(&mut self) {
         let now = self.core.now_ms;
         self.core.stats.sample_ops(now);
-        // Slow active-expire cycle: up to 25% of a cron period (Redis expire.c).
-        let budget = Duration::from_micros(250_000 / self.core.config.hz.clamp(1, 500));
-        self.core.keyspace.active_expire_cycle(now, budget);
-        self.core.propagate_expired();
+        crate::alloc::update_peak();
+        // Slow active-expire cycle: 25% of a cron period as in Redis expire.c, but
+        // never more than SLOW_EXPIRE_MAX in one go: a mass expiry continues in
+        // fast cycles between client turns instead of stalling them for 25 ms.
+        if self.core.active_expire_enabled {
+            let budget = Duration::from_micros(250_000 / self.core.config.hz.clamp(1, 500))
+                .min(SLOW_EXPIRE_MAX);
+            self.core.keyspace.active_expire_cycle(now, budget);
+            self.core.propagate_expired();
+        }
+        // Give back table memory after mass deletion (Redis tryResizeHashTables),
+        // but not under a fork child (rehashing would copy every shared page) nor
+        // while a mass expiry is still draining the table (one rehash at the end
+        // is cheaper, and this one is not sliced).
+        if !self.core.aof.rewrite_in_progress() && !self.core.keyspace.fast_expire_wanted() {
+            for db in &mut self.core.keyspace.dbs {
+                db.shrink_if_sparse();
+            }
+        }
         crate::persistence::cron(&mut self.core);
         let timeout_ms = self.core.config.timeout.saturating_mul(1000);
         let mut idle = Vec::new();

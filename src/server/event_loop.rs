@@ -2,12 +2,14 @@
 //! (AOF, then replies) and `cron` every 1000/hz ms.
 //!
 //! Reads are edge-triggered (mio), so a client is read until WouldBlock; to
-//! stay fair a client gets at most `MAX_READS_PER_EVENT` reads per turn and
-//! is then parked in `pending_reads` and resumed next turn with a zero poll
-//! timeout. Replies are not written per command: every client with output is
-//! flushed once per turn in `before_sleep`, which is what batches pipelined
-//! replies into one `write`. WRITABLE interest is registered only while a
-//! client has output the socket did not take.
+//! stay fair a client may read at most `READ_BUDGET_PER_TURN` bytes per turn
+//! (about one of Redis's reads per event) and is then parked in
+//! `pending_reads` and resumed next turn with a zero poll timeout. So a
+//! 200,000-command pipeline keeps other clients waiting for at most one
+//! read's worth of commands. Replies are not written per command: every
+//! client with output is flushed once per turn in `before_sleep`, which is
+//! what batches pipelined replies into one `write`. WRITABLE interest is
+//! registered only while a client has output the socket did not take.
 
 use std::io::{self, Read};
 use std::time::Duration;
@@ -29,8 +31,14 @@ fn is_loopback(ip: std::net::IpAddr) -> bool {
     ip.to_canonical().is_loopback()
 }
 
-/// Reads per readable event before a client yields to others.
-const MAX_READS_PER_EVENT: usize = 16;
+/// Bytes a client may read per turn before it yields to others (Redis reads
+/// 16 KB per event; a read here may take up to the free query buffer).
+const READ_BUDGET_PER_TURN: usize = READ_CHUNK;
+/// Time per fast active-expire cycle (Redis ACTIVE_EXPIRE_CYCLE_FAST_DURATION).
+const FAST_EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+/// Poll timeout while fast expiry is wanted: about one fast cycle per
+/// millisecond of waiting, so a backlog uses at most half the CPU when idle.
+const FAST_EXPIRE_POLL: Duration = Duration::from_millis(1);
 /// Stop executing a client's pipeline while this much output is unsent;
 /// resume when the socket drains it (back-pressure instead of unbounded growth).
 const OUTPUT_PAUSE_BYTES: usize = 16 << 20;
@@ -42,8 +50,13 @@ impl Server {
         let mut next_cron_ms = unix_ms();
         loop {
             let now = unix_ms();
-            let timeout = if self.pending_reads_nonempty() {
+            // While an eviction is left unfinished, keep turning without sleeping.
+            let timeout = if self.pending_reads_nonempty() || self.core.eviction.running {
                 Duration::ZERO
+            } else if self.fast_expire_pending() {
+                // Keep turning while expired keys pile up: `before_sleep` reclaims
+                // them in short slices instead of one long stall.
+                FAST_EXPIRE_POLL.min(Duration::from_millis(next_cron_ms.saturating_sub(now)))
             } else {
                 Duration::from_millis(next_cron_ms.saturating_sub(now).min(1000))
             };
@@ -114,6 +127,10 @@ impl Server {
 
     fn pending_reads_nonempty(&self) -> bool {
         !self.pending_reads.is_empty()
+    }
+
+    fn fast_expire_pending(&self) -> bool {
+        self.core.active_expire_enabled && self.core.keyspace.fast_expire_wanted()
     }
 
     fn drain_signals(&mut self) {
@@ -226,7 +243,11 @@ impl Server {
         if self.pending_reads.is_empty() {
             return;
         }
-        let toks = std::mem::take(&mut self.pending_reads);
+        let mut toks = std::mem::take(&mut self.pending_reads);
+        // A client can be parked twice in one turn (by its readable event and by last
+        // turn's budget); running it once per entry would grow its share every turn.
+        toks.sort_unstable();
+        toks.dedup();
         for &tok in &toks {
             if let Some(c) = self.core.clients.get_mut(tok) {
                 c.st.flags &= !flags::READ_PAUSED;
@@ -235,13 +256,14 @@ impl Server {
         }
     }
 
-    /// Read until WouldBlock (or the per-turn budget), executing every
+    /// Read until WouldBlock or the per-turn budget, executing every
     /// complete request after each read. Returns false if the client must be
     /// closed now (EOF, socket error, query buffer limit).
     fn read_and_process(&mut self, c: &mut Client) -> bool {
         // Commands left in the buffer from a paused or budget-limited turn.
         self.process_input(c);
-        for _ in 0..MAX_READS_PER_EVENT {
+        let mut budget = READ_BUDGET_PER_TURN;
+        while budget > 0 {
             if c.st
                 .has(flags::CLOSE_AFTER_REPLY | flags::CLOSE_ASAP | flags::READ_PAUSED)
             {
@@ -261,6 +283,7 @@ impl Server {
                     return false;
                 }
                 Ok(n) => {
+                    budget = budget.saturating_sub(n);
                     qb.end += n;
                     self.core.stats.total_net_input_bytes += n as u64;
                     c.st.last_interaction_ms = self.core.now_ms;
@@ -310,6 +333,8 @@ impl Server {
                     }
                     c.conn.qbuf.start += consumed;
                     c.conn.parser.reset();
+                    // The next read must not reserve room for this request's bulk again.
+                    c.conn.need = 0;
                 }
                 Parse::Incomplete { need } => {
                     c.conn.need = need;
@@ -393,13 +418,15 @@ impl Server {
     /// End of turn: AOF first (so nothing is acknowledged before it is
     /// logged), then replies, then deferred closes.
     fn before_sleep(&mut self) {
+        // Continue a maxmemory/maxkeys eviction left unfinished (bounded slice).
+        self.core.eviction_slice();
         // Fast active-expire cycle (~1 ms) when the slow one ran out of time
         // or found many stale keys (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
-        if self.core.keyspace.fast_expire_wanted() {
+        if self.fast_expire_pending() {
             self.core.now_ms = unix_ms();
             self.core
                 .keyspace
-                .active_expire_cycle(self.core.now_ms, Duration::from_millis(1));
+                .active_expire_cycle(self.core.now_ms, FAST_EXPIRE_BUDGET);
             self.core.propagate_expired();
         }
         // The turn's writes reach the AOF (and the disk, for appendfsync

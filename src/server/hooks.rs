@@ -73,9 +73,23 @@ impl Core {
 
     /// Evict keys until under `maxmemory`/`maxkeys` (Redis's
     /// performEvictions, run before every command when a limit is set).
-    /// Returns true if still over the limit, so DENYOOM commands get -OOM.
-    pub fn evict_before_command(&mut self) -> bool {
-        false
+    /// `may_grow`: the command is DENYOOM, so under `maxkeys` it needs room
+    /// for one more key. Returns true if still over the limit and nothing
+    /// could be evicted, so DENYOOM commands get -OOM (see `crate::evict`).
+    #[inline]
+    pub fn evict_before_command(&mut self, may_grow: bool) -> bool {
+        if self.config.maxmemory == 0 && self.config.maxkeys == 0 {
+            return false;
+        }
+        let (r, _) = self.perform_evictions(Some(crate::evict::EVICTION_SLICE), may_grow);
+        r == crate::evict::EvictResult::Fail
+    }
+
+    /// Memory left out of the maxmemory check (Redis's
+    /// freeMemoryGetNotCountedMemory): buffers that only grow because of
+    /// writes, such as the AOF buffer, which eviction itself feeds with DELs.
+    pub fn not_counted_memory(&self) -> usize {
+        self.aof.buf.capacity() + self.aof.rewrite_buf.as_ref().map_or(0, Vec::capacity)
     }
 
     /// Presence of `key` in `db` for WATCH and EXEC (Redis's dictFind /

@@ -80,6 +80,10 @@ pub struct Core {
     pub notify_scratch: Vec<u8>,
     /// Append-only file state (persistence/aof.rs).
     pub aof: crate::persistence::Aof,
+    /// Active expiry runs (DEBUG SET-ACTIVE-EXPIRE 0 turns it off; lazy expiry always runs).
+    pub active_expire_enabled: bool,
+    /// maxmemory/maxkeys eviction in progress (see `crate::evict`).
+    pub eviction: crate::evict::EvictionState,
 }
 
 pub fn unix_ms() -> u64 {
@@ -170,16 +174,21 @@ impl Server {
             notify_flags: 0,
             notify_scratch: Vec::new(),
             aof: crate::persistence::Aof::new(),
+            active_expire_enabled: true,
+            eviction: crate::evict::EvictionState::default(),
         };
         core.refresh_notify_flags();
-        Ok(Server {
+        crate::evict::configure(&mut core);
+        let server = Server {
             poll,
             events: Events::with_capacity(1024),
             listeners,
             signals: None,
             pending_reads: Vec::new(),
             core,
-        })
+        };
+        crate::alloc::mark_startup();
+        Ok(server)
     }
 
     /// Stop on SIGTERM/SIGINT (for the real binary; in-process test servers
@@ -206,6 +215,16 @@ pub fn config_changed(core: &mut Core, changed: &[&'static str]) {
     for name in changed {
         tracing::debug!("config {name} changed");
         crate::persistence::config_changed(core, name);
+    }
+    if changed
+        .iter()
+        .any(|n| crate::evict::CONFIG_NAMES.contains(n))
+    {
+        crate::evict::configure(core);
+        // A lowered limit is enforced from now on, one slice per loop turn (Redis evicts
+        // right away on CONFIG SET maxmemory, too).
+        core.eviction.running = true;
+        core.eviction_slice();
     }
     // Cheap enough to redo whatever changed.
     core.refresh_notify_flags();
