@@ -20,8 +20,6 @@ pub mod server;
 pub mod string;
 pub mod transaction;
 
-use std::collections::HashMap;
-
 pub use args::Args;
 
 use crate::error::{CmdResult, ReplyError, printable};
@@ -230,13 +228,16 @@ fn families() -> impl Iterator<Item = &'static [CommandSpec]> {
     FAMILIES.iter().copied()
 }
 
-/// Names up to this length are lowercased on the stack for lookup.
-const MAX_NAME: usize = 64;
+/// A registry slot: the lowercase name and its command.
+type Slot = (Box<[u8]>, &'static CommandSpec);
 
 /// Name → spec lookup, built once at start.
 pub struct Registry {
-    map: HashMap<Box<[u8]>, &'static CommandSpec, foldhash::fast::RandomState>,
-    /// Longest name in `map`; longer names cannot match.
+    /// Open-addressing table keyed by the lowercase name (power-of-two
+    /// size, at most 1/4 full, so a probe is almost always one slot).
+    slots: Vec<Option<Slot>>,
+    len: usize,
+    /// Longest name in the table; longer names cannot match.
     max_name: usize,
     /// Commands disabled by `rename-command NAME ""`.
     disabled: Vec<&'static CommandSpec>,
@@ -246,6 +247,36 @@ impl Default for Registry {
     fn default() -> Self {
         Self::base()
     }
+}
+
+/// Case-insensitive hash of a name from its length and its first two and
+/// last two bytes (`| 0x20` folds ASCII case; bytes it also folds together
+/// only collide, and every probe is verified with `eq_ignore_ascii_case`).
+/// Constant time: the command names are fixed at startup and differ early
+/// or late (GET/SET, HGET/HSET, INCR/DECR), so this spreads them well, and
+/// it need not be keyed: clients cannot add names, so there is nothing to
+/// flood.
+#[inline]
+fn name_hash(name: &[u8]) -> usize {
+    let n = name.len();
+    let at = |i: usize| u64::from(name.get(i).copied().unwrap_or(0) | 0x20);
+    let h = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ at(0).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+        ^ at(1).wrapping_mul(0x1656_67b1_9e37_79f9)
+        ^ at(n.wrapping_sub(1)).wrapping_mul(0x85eb_ca77_c2b2_ae63)
+        ^ at(n.wrapping_sub(2)).wrapping_mul(0x27d4_eb2f_1656_67c5);
+    (h ^ (h >> 32)) as usize
+}
+
+/// `name` equals the lowercase `lower` ignoring ASCII case (half the work
+/// of `eq_ignore_ascii_case`: only one side needs folding).
+#[inline]
+fn eq_lowercase(lower: &[u8], name: &[u8]) -> bool {
+    lower.len() == name.len()
+        && lower
+            .iter()
+            .zip(name)
+            .all(|(&l, &b)| l == b.to_ascii_lowercase())
 }
 
 impl Registry {
@@ -262,49 +293,97 @@ impl Registry {
     }
 
     fn base() -> Self {
-        let mut map = HashMap::default();
-        let mut max_name = 0;
-        for fam in families() {
-            for spec in fam {
-                max_name = max_name.max(spec.name.len());
-                map.insert(Box::from(spec.name.as_bytes()), spec);
-            }
-        }
-        Registry {
-            map,
-            max_name,
+        let specs: Vec<&'static CommandSpec> = families().flat_map(|f| f.iter()).collect();
+        let size = (specs.len() * 4).next_power_of_two();
+        let mut r = Registry {
+            slots: (0..size).map(|_| None).collect(),
+            len: 0,
+            max_name: 0,
             disabled: Vec::new(),
+        };
+        for spec in specs {
+            r.insert(spec.name.as_bytes(), spec);
+        }
+        r
+    }
+
+    fn slot_of(&self, name: &[u8]) -> (usize, bool) {
+        let mask = self.slots.len() - 1;
+        let mut i = name_hash(name) & mask;
+        loop {
+            match &self.slots[i] {
+                None => return (i, false),
+                Some((k, _)) if k.eq_ignore_ascii_case(name) => return (i, true),
+                Some(_) => i = (i + 1) & mask,
+            }
         }
     }
 
+    fn insert(&mut self, name: &[u8], spec: &'static CommandSpec) {
+        if (self.len + 1) * 4 > self.slots.len() {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = (0..old.len() * 2).map(|_| None).collect();
+            self.len = 0;
+            for (k, v) in old.into_iter().flatten() {
+                self.insert(&k, v);
+            }
+        }
+        let (i, found) = self.slot_of(name);
+        if !found {
+            self.len += 1;
+        }
+        self.max_name = self.max_name.max(name.len());
+        self.slots[i] = Some((name.to_ascii_lowercase().into_boxed_slice(), spec));
+    }
+
+    fn remove(&mut self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let (i, found) = self.slot_of(name);
+        if !found {
+            return None;
+        }
+        let (_, spec) = self.slots[i].take()?;
+        self.len -= 1;
+        // Re-seat the rest of the probe run (linear probing deletion).
+        let mask = self.slots.len() - 1;
+        let mut j = (i + 1) & mask;
+        while let Some((k, v)) = self.slots[j].take() {
+            self.len -= 1;
+            self.insert(&k, v);
+            j = (j + 1) & mask;
+        }
+        Some(spec)
+    }
+
     fn rename(&mut self, from: &str, to: &str) -> Result<(), &'static str> {
-        let from = from.to_ascii_lowercase();
-        let Some(spec) = self.map.remove(from.as_bytes()) else {
+        let Some(spec) = self.remove(from.as_bytes()) else {
             return Err("No such command in rename-command");
         };
         if to.is_empty() {
             self.disabled.push(spec);
             return Ok(());
         }
-        let to = to.to_ascii_lowercase();
-        if self.map.contains_key(to.as_bytes()) {
+        if self.lookup(to.as_bytes()).is_some() {
             return Err("Target command name already exists");
         }
-        self.max_name = self.max_name.max(to.len());
-        self.map.insert(to.into_bytes().into_boxed_slice(), spec);
+        self.insert(to.as_bytes(), spec);
         Ok(())
     }
 
-    /// Case-insensitive lookup; names up to `MAX_NAME` bytes are lowercased
-    /// into a stack buffer (longer ones only exist through rename-command).
+    /// Case-insensitive lookup, without lowercasing a copy of the name.
+    #[inline]
     pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
         if name.len() > self.max_name {
             return None;
         }
-        if name.len() > MAX_NAME {
-            return self.map.get(&*name.to_ascii_lowercase()).copied();
+        let mask = self.slots.len() - 1;
+        let mut i = name_hash(name) & mask;
+        loop {
+            match &self.slots[i] {
+                None => return None,
+                Some((k, spec)) if eq_lowercase(k, name) => return Some(spec),
+                Some(_) => i = (i + 1) & mask,
+            }
         }
-        lookup_in(name, |lower| self.map.get(lower).copied())
     }
 
     /// Every enabled command (renamed ones under their original name, as
@@ -316,25 +395,13 @@ impl Registry {
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
     }
 }
-
-fn lookup_in<T>(name: &[u8], f: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
-    if name.len() > MAX_NAME {
-        return None;
-    }
-    let mut buf = [0u8; MAX_NAME];
-    let lower = &mut buf[..name.len()];
-    lower.copy_from_slice(name);
-    lower.make_ascii_lowercase();
-    f(lower)
-}
-
 /// Find a subcommand of `parent` by name, case-insensitively.
 pub fn lookup_sub(parent: &'static CommandSpec, name: &[u8]) -> Option<&'static CommandSpec> {
     parent
@@ -558,6 +625,73 @@ mod tests {
             ..Default::default()
         };
         Registry::new(&config)
+    }
+
+    #[test]
+    fn lookup_finds_every_command_in_any_case() {
+        let r = Registry::default();
+        let mut n = 0;
+        for spec in r.all() {
+            n += 1;
+            let upper = spec.name.to_ascii_uppercase();
+            let mut mixed = spec.name.as_bytes().to_vec();
+            mixed[0] = mixed[0].to_ascii_uppercase();
+            for name in [spec.name.as_bytes(), upper.as_bytes(), &mixed] {
+                assert!(std::ptr::eq(r.lookup(name).unwrap(), spec), "{}", spec.name);
+            }
+            let mut longer = spec.name.as_bytes().to_vec();
+            longer.push(b'x');
+            assert!(
+                r.lookup(&longer)
+                    .is_none_or(|s| s.name.len() == longer.len())
+            );
+        }
+        assert_eq!(r.len(), n);
+        // The hash spreads the real names: probe runs stay short.
+        let longest = r
+            .all()
+            .map(|spec| {
+                let mask = r.slots.len() - 1;
+                let mut i = name_hash(spec.name.as_bytes()) & mask;
+                let mut steps = 1;
+                while !r.slots[i]
+                    .as_ref()
+                    .is_some_and(|(k, _)| k.eq_ignore_ascii_case(spec.name.as_bytes()))
+                {
+                    i = (i + 1) & mask;
+                    steps += 1;
+                }
+                steps
+            })
+            .max();
+        assert!(longest <= Some(4), "longest probe {longest:?}");
+        for bad in [&b""[..], b"pin", b"pingg", b"P\xffNG", b"\x00"] {
+            assert!(r.lookup(bad).is_none());
+        }
+    }
+
+    #[test]
+    fn rename_many_keeps_every_other_command() {
+        // Removal from the open-addressing table re-seats probe runs.
+        let pairs: Vec<(String, String)> = Registry::default()
+            .all()
+            .step_by(3)
+            .map(|s| (s.name.to_string(), format!("{}-renamed", s.name)))
+            .collect();
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let r = renamed(&pairs).unwrap();
+        for (i, spec) in Registry::default().all().enumerate() {
+            let renamed_to = format!("{}-renamed", spec.name);
+            if i % 3 == 0 {
+                assert!(r.lookup(spec.name.as_bytes()).is_none(), "{}", spec.name);
+                assert!(std::ptr::eq(r.lookup(renamed_to.as_bytes()).unwrap(), spec));
+            } else {
+                assert!(std::ptr::eq(r.lookup(spec.name.as_bytes()).unwrap(), spec));
+            }
+        }
     }
 
     #[test]

@@ -135,6 +135,20 @@ pub struct DbStats {
     pub expired_keys: u64,
 }
 
+thread_local! {
+    /// Set whenever a db on this thread records an expired-key event. The server drains
+    /// events after every command; this lets it skip scanning all dbs when nothing expired
+    /// (a server's keyspace lives on its loop thread).
+    static EXPIRED_HINT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True if a db on this thread may have recorded expired-key events since the last call
+/// (false positives only). Clears the hint: the caller must then drain every db.
+#[inline]
+pub fn take_expired_hint() -> bool {
+    EXPIRED_HINT.replace(false)
+}
+
 /// One database (SELECT index).
 pub struct Db {
     id: usize,
@@ -283,6 +297,7 @@ impl Db {
         if let Some(r) = self.remove_index(idx) {
             self.stats.expired_keys += 1;
             self.expired.push(r.key);
+            EXPIRED_HINT.set(true);
         }
     }
 

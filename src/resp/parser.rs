@@ -127,6 +127,36 @@ fn parse_len(digits: &[u8]) -> Option<i64> {
     }
 }
 
+/// A length line for the fast path: `[1-9][0-9]*\r` or `0\r` at `from`,
+/// at most 18 digits, with one byte present after the `\r` (what
+/// `find_cr` requires). Returns the value and the index after the line.
+/// None for anything else (the resumable parser decides what it is).
+#[inline]
+fn simple_len(buf: &[u8], from: usize) -> Option<(u64, usize)> {
+    let first = *buf.get(from)?;
+    let mut v = u64::from(first.wrapping_sub(b'0'));
+    if v > 9 {
+        return None;
+    }
+    let mut i = from + 1;
+    loop {
+        let b = *buf.get(i)?;
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if v == 0 || i - from >= 18 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+        i += 1;
+    }
+    if buf[i] != b'\r' || i + 1 >= buf.len() {
+        return None;
+    }
+    Some((v, i + 2))
+}
+
 impl RequestParser {
     pub fn new(max_bulk_len: usize) -> Self {
         RequestParser {
@@ -164,6 +194,17 @@ impl RequestParser {
     /// request and hold everything received since (the same bytes as the
     /// previous call, plus new ones).
     pub fn parse(&mut self, buf: &[u8]) -> Parse {
+        // Fast path: a whole, well-formed multibulk request already in the
+        // buffer (the common case, and every request but the last of a
+        // pipelined read) is parsed in one pass with no state saved. Anything
+        // else, including every error, goes to the resumable path below.
+        if self.kind == Kind::Unknown && buf.first() == Some(&b'*') {
+            if let Some(consumed) = self.parse_whole_multibulk(buf) {
+                self.kind = Kind::Multibulk;
+                return Parse::Complete { consumed };
+            }
+            self.argv.clear();
+        }
         if self.kind == Kind::Unknown {
             match buf.first() {
                 None => return Parse::Incomplete { need: 0 },
@@ -175,6 +216,36 @@ impl RequestParser {
             Kind::Inline => self.parse_inline(buf),
             _ => self.parse_multibulk(buf),
         }
+    }
+
+    /// One-pass parse of a complete multibulk request starting at `buf[0]`
+    /// (`*`). Returns None, leaving `argv` partly filled, if the request is
+    /// incomplete or anything is unusual (errors, `*0`, leading zeros, `-`);
+    /// the resumable parser then handles it with Redis's exact rules. For the
+    /// requests it accepts, the result is the same as that parser's.
+    #[inline]
+    fn parse_whole_multibulk(&mut self, buf: &[u8]) -> Option<usize> {
+        let (n, mut pos) = simple_len(buf, 1)?;
+        if n == 0 || n > MAX_MULTIBULK_LEN as u64 {
+            return None;
+        }
+        for _ in 0..n {
+            if *buf.get(pos)? != b'$' {
+                return None;
+            }
+            let (len, start) = simple_len(buf, pos + 1)?;
+            if len > self.max_bulk_len as u64 {
+                return None;
+            }
+            let end = start + len as usize;
+            // Payload plus the two bytes after it (not checked, as Redis).
+            if end + 2 > buf.len() {
+                return None;
+            }
+            self.argv.push((start, end));
+            pos = end + 2;
+        }
+        Some(pos)
     }
 
     fn parse_multibulk(&mut self, buf: &[u8]) -> Parse {
@@ -547,6 +618,53 @@ mod tests {
                     _ => break,
                 }
             }
+        }
+    }
+
+    /// The one-pass fast path and the resumable path agree on every input:
+    /// valid requests and mutations of them (bad lengths, leading zeros,
+    /// signs, missing bytes, 0-length bulks, limits). The resumable path is
+    /// forced by parsing a one-byte prefix first.
+    #[test]
+    fn fast_path_matches_resumable_path() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let alphabet = b"*$\r\n0123456789-+ x";
+        for _ in 0..50_000 {
+            let mut buf = Vec::new();
+            let argc = rng.random_range(0..4usize);
+            buf.extend_from_slice(format!("*{argc}\r\n").as_bytes());
+            for _ in 0..argc {
+                let len = [0usize, 1, 3, 9, 10, 20][rng.random_range(0..6)];
+                buf.extend_from_slice(format!("${len}\r\n").as_bytes());
+                buf.extend((0..len).map(|_| b'a'));
+                buf.extend_from_slice(b"\r\n");
+            }
+            for _ in 0..rng.random_range(0..3) {
+                let i = rng.random_range(0..buf.len());
+                match rng.random_range(0..3) {
+                    0 => buf[i] = alphabet[rng.random_range(0..alphabet.len())],
+                    1 => buf.insert(i, alphabet[rng.random_range(0..alphabet.len())]),
+                    _ => {
+                        buf.remove(i);
+                    }
+                }
+            }
+            if buf.first() != Some(&b'*') {
+                continue;
+            }
+            let cut = if rng.random_bool(0.5) {
+                buf.len()
+            } else {
+                rng.random_range(1..=buf.len())
+            };
+            let buf = &buf[..cut];
+            let mut fast = RequestParser::new(15);
+            let got = parse_all(&mut fast, buf);
+            let mut slow = RequestParser::new(15);
+            let _ = slow.parse(&buf[..1]);
+            let want = parse_all(&mut slow, buf);
+            assert_eq!(got, want, "{:?}", buf.escape_ascii().to_string());
         }
     }
 }

@@ -50,7 +50,19 @@ impl Core {
     /// `expired` keyspace event, and WATCH invalidation. Called after every
     /// command, before the command's own propagation, so the AOF sees the
     /// deletion first (Redis's deleteExpiredKeyAndPropagate).
+    #[inline]
     pub fn propagate_expired(&mut self) {
+        // Runs after every command, often twice: scanning all 16 dbs cost
+        // ~120 instructions each time; the hint makes "nothing expired" O(1).
+        if crate::keyspace::take_expired_hint() {
+            self.propagate_expired_all();
+        }
+    }
+
+    /// `propagate_expired` without the hint: drains every db. Also run once
+    /// per loop turn as a safety net, should a keyspace ever record events
+    /// on another thread than the one serving it.
+    pub fn propagate_expired_all(&mut self) {
         for db in 0..self.keyspace.dbs.len() {
             if !self.keyspace.dbs[db].has_expired_events() {
                 continue;
