@@ -1054,7 +1054,7 @@ fn set_value(spec: &Spec, c: &mut Config, args: &[&[u8]], origin: Origin) -> Res
                     Some((n, false)) => i128::from(n),
                     _ => return Err("argument couldn't be parsed as an octal number".into()),
                 },
-                Plain => string2ll(v)
+                Plain => crate::util::parse_i64(v)
                     .map(i128::from)
                     .ok_or("argument couldn't be parsed into an integer")?,
             };
@@ -1894,39 +1894,6 @@ pub fn memtoull(s: &[u8]) -> Option<u64> {
     v.checked_mul(mul)
 }
 
-/// Strict integer parsing (redis util.c string2ll): optional '-', no '+',
-/// no leading zeros or blanks, must fit in i64.
-pub fn string2ll(s: &[u8]) -> Option<i64> {
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some(_) => (false, s),
-        None => return None,
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if neg {
-        if v > 1u64 << 63 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
-}
-
 /// C `strtoll(s, &end, radix)` with the "*end == '\0'" check Redis applies:
 /// leading blanks and a sign are allowed, the whole input must be used.
 /// Returns (value, overflowed); out-of-range values saturate like strtoll.
@@ -2145,28 +2112,6 @@ mod tests {
         assert_eq!(memtoull(b"18446744073709551616"), None);
         assert_eq!(memtoull(b"18446744073709551615kb"), None);
         assert_eq!(memtoull("9".repeat(200).as_bytes()), None);
-    }
-
-    #[test]
-    fn strict_integers() {
-        assert_eq!(string2ll(b"0"), Some(0));
-        assert_eq!(string2ll(b"-1"), Some(-1));
-        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [
-            &b""[..],
-            b"-",
-            b"+1",
-            b"01",
-            b"-0",
-            b" 1",
-            b"1 ",
-            b"1a",
-            b"9223372036854775808",
-            b"-9223372036854775809",
-        ] {
-            assert_eq!(string2ll(bad), None, "{:?}", String::from_utf8_lossy(bad));
-        }
     }
 
     #[test]
