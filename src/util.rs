@@ -1,4 +1,5 @@
-//! Number parsing and formatting with Redis's exact rules (redis src/util.c).
+//! Number parsing and formatting with Redis's exact rules (redis src/util.c), and the
+//! argument-line tokenizer (sds.c).
 //!
 //! - [`parse_i64`]: `string2ll`. Only the canonical decimal form is accepted: no `+`, no spaces,
 //!   no leading zeros, no `-0`. This is also the test for the `int` string encoding, so an
@@ -12,6 +13,8 @@
 //!   `0.1 + 0.2` with `0.3`, an f64 would print `0.30000000000000004`), so this is a small exact
 //!   soft-float: correctly rounded parsing (`string2ld`/`strtold`), addition and `%.17Lf`
 //!   formatting with round-half-even, as glibc does. Checked against redis-server 7.0.
+//! - [`split_args`]: `sdssplitargs`, which splits config-file lines (and inline requests) into
+//!   words with Redis's quoting rules.
 
 use std::cmp::Ordering;
 
@@ -83,6 +86,107 @@ pub fn i64_len(v: i64) -> usize {
         .checked_ilog10()
         .map_or(1, |d| d as usize + 1);
     digits + usize::from(v < 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument lines
+// ---------------------------------------------------------------------------------------------
+
+/// C `isspace` in the "C" locale (note: also `\v`, which `u8::is_ascii_whitespace` is not).
+pub fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// The line has an unterminated quote, or a closing quote glued to the next word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnbalancedQuotes;
+
+/// Splits `line` into arguments like Redis's `sdssplitargs`: blanks (C `isspace`) separate
+/// words; "double quotes" support `\n \r \t \b \a \" \\` and `\xHH` (any other escaped byte
+/// stands for itself); 'single quotes' support only `\'`; quotes may start mid-word
+/// (`ab"c d"` is `abc d`), but a closing quote must be followed by a blank or the end. A NUL
+/// byte ends the line, as it ends the C string Redis parses.
+///
+/// The arguments are appended to `out`, each as a range into it pushed to `ranges`, so a
+/// caller that reuses both allocates nothing per line.
+pub fn split_args(
+    line: &[u8],
+    out: &mut Vec<u8>,
+    ranges: &mut Vec<(usize, usize)>,
+) -> Result<(), UnbalancedQuotes> {
+    let line = match line.iter().position(|&b| b == 0) {
+        Some(nul) => line.get(..nul).unwrap_or_default(),
+        None => line,
+    };
+    // Reads past the end see the C string's terminating NUL.
+    let at = |i: usize| line.get(i).copied().unwrap_or(0);
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut p = 0;
+    loop {
+        while at(p) != 0 && is_c_space(at(p)) {
+            p += 1;
+        }
+        if at(p) == 0 {
+            return Ok(());
+        }
+        let start = out.len();
+        let (mut inq, mut insq, mut done) = (false, false, false);
+        while !done {
+            let c = at(p);
+            if inq {
+                if let (b'\\', b'x', Some(hi), Some(lo)) =
+                    (c, at(p + 1), hex(at(p + 2)), hex(at(p + 3)))
+                {
+                    out.push(hi * 16 + lo);
+                    p += 3;
+                } else if c == b'\\' && at(p + 1) != 0 {
+                    p += 1;
+                    out.push(match at(p) {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    if at(p + 1) != 0 && !is_c_space(at(p + 1)) {
+                        return Err(UnbalancedQuotes);
+                    }
+                    done = true;
+                } else if c == 0 {
+                    return Err(UnbalancedQuotes);
+                } else {
+                    out.push(c);
+                }
+            } else if insq {
+                if c == b'\\' && at(p + 1) == b'\'' {
+                    p += 1;
+                    out.push(b'\'');
+                } else if c == b'\'' {
+                    if at(p + 1) != 0 && !is_c_space(at(p + 1)) {
+                        return Err(UnbalancedQuotes);
+                    }
+                    done = true;
+                } else if c == 0 {
+                    return Err(UnbalancedQuotes);
+                } else {
+                    out.push(c);
+                }
+            } else {
+                match c {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
+                    b'"' => inq = true,
+                    b'\'' => insq = true,
+                    _ => out.push(c),
+                }
+            }
+            if at(p) != 0 {
+                p += 1;
+            }
+        }
+        ranges.push((start, out.len()));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -814,6 +918,30 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::{RngExt, SeedableRng};
+
+    fn split(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let (mut buf, mut ranges) = (b"junk".to_vec(), Vec::new());
+        split_args(line, &mut buf, &mut ranges).ok()?;
+        Some(ranges.iter().map(|&(s, e)| buf[s..e].to_vec()).collect())
+    }
+
+    #[test]
+    fn split_args_like_sdssplitargs() {
+        let w = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+        assert_eq!(
+            split(b"set \"a\\x41\\n\" 'it\\'s'"),
+            Some(w(&["set", "aA\n", "it's"]))
+        );
+        // A NUL ends the line, wherever it is (the C string ends there).
+        assert_eq!(split(b"ping \0 x"), Some(w(&["ping"])));
+        assert_eq!(split(b"a\0b"), Some(w(&["a"])));
+        assert_eq!(split(b"\0"), Some(w(&[])));
+        assert_eq!(split(b"echo \"a\0b\""), None);
+        // \v and \f are blanks between words (isspace), but only ' ' \t \r \n end one.
+        assert_eq!(split(b"\x0ba\x0b \x0cb"), Some(w(&["a\x0b", "b"])));
+        assert_eq!(split(b"\"a\"\x0bb"), Some(w(&["a", "b"])));
+        assert_eq!(split(b"\"a\"b"), None);
+    }
 
     #[test]
     fn parse_i64_redis_rules() {
