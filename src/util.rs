@@ -54,22 +54,36 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Formats `v` into `buf` and returns the used tail. No allocation.
-pub fn format_i64(v: i64, buf: &mut [u8; MAX_I64_DIGITS]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = MAX_I64_DIGITS;
+/// Longest decimal u64: `18446744073709551615`.
+pub const MAX_U64_DIGITS: usize = 20;
+
+/// Writes the digits of `n` at the end of `buf`; returns where they start.
+fn format_digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
+    let mut i = buf.len();
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            break;
+            return i;
         }
     }
+}
+
+/// Formats `v` into `buf` and returns the used tail. No allocation.
+pub fn format_i64(v: i64, buf: &mut [u8; MAX_I64_DIGITS]) -> &[u8] {
+    // 19 digits at most, so there is room for the sign.
+    let mut i = format_digits(v.unsigned_abs(), buf);
     if v < 0 {
         i -= 1;
         buf[i] = b'-';
     }
+    &buf[i..]
+}
+
+/// Formats `v` into `buf` and returns the used tail (SCAN cursors). No allocation.
+pub fn format_u64(v: u64, buf: &mut [u8; MAX_U64_DIGITS]) -> &[u8] {
+    let i = format_digits(v, buf);
     &buf[i..]
 }
 
@@ -941,6 +955,14 @@ mod tests {
         assert_eq!(split(b"\x0ba\x0b \x0cb"), Some(w(&["a\x0b", "b"])));
         assert_eq!(split(b"\"a\"\x0bb"), Some(w(&["a", "b"])));
         assert_eq!(split(b"\"a\"b"), None);
+    }
+
+    #[test]
+    fn u64_digits() {
+        let mut buf = [0u8; MAX_U64_DIGITS];
+        assert_eq!(format_u64(0, &mut buf), b"0");
+        assert_eq!(format_u64(1234, &mut buf), b"1234");
+        assert_eq!(format_u64(u64::MAX, &mut buf), b"18446744073709551615");
     }
 
     #[test]
