@@ -7,6 +7,7 @@
 //! moves the object; COPY duplicates the value and gives the copy fresh access metadata.
 //! UNLINK frees synchronously like DEL: there is no lazy-free thread.
 
+use super::connection::reply_help;
 use super::flags::*;
 use super::{Args, CommandSpec, Ctx, container_only};
 use crate::config::MaxmemoryPolicy;
@@ -542,7 +543,6 @@ fn object_freq(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 
 fn object_help(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     const LINES: &[&str] = &[
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
@@ -555,13 +555,7 @@ fn object_help(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
-        "HELP",
-        "    Prints this help.",
     ];
-    let r = ctx.reply();
-    r.array(LINES.len());
-    for l in LINES {
-        r.simple(l);
-    }
+    reply_help(ctx, "OBJECT", LINES);
     Ok(())
 }
