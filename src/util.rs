@@ -356,13 +356,18 @@ fn parse_hex(s: &[u8]) -> Option<(u128, i32, bool)> {
     if !any {
         return None;
     }
-    let rest = s.get(i..)?;
-    if let [b'p' | b'P', e @ ..] = rest {
-        exp = exp.saturating_add(parse_exp_digits(e)?);
-    } else if !rest.is_empty() {
-        return None;
-    }
+    exp = exp.saturating_add(parse_exp_suffix(s.get(i..)?, b'p')?);
     Some((mant, exp.clamp(-200_000, 200_000) as i32, sticky))
+}
+
+/// What follows a mantissa: nothing (exponent 0), or `marker` (either case) then
+/// `[sign] digits` to the end of input. None on any other trailing bytes.
+fn parse_exp_suffix(rest: &[u8], marker: u8) -> Option<i64> {
+    match rest {
+        [] => Some(0),
+        [m, e @ ..] if m.eq_ignore_ascii_case(&marker) => parse_exp_digits(e),
+        _ => None,
+    }
 }
 
 /// `[sign] digits` to the end of input, saturating far beyond any float range.
@@ -422,12 +427,7 @@ fn parse_decimal(neg: bool, s: &[u8], fmt: &FloatFormat) -> Option<Parsed> {
     if !any {
         return None;
     }
-    let rest = s.get(i..)?;
-    if let [b'e' | b'E', e @ ..] = rest {
-        mag = mag.saturating_add(parse_exp_digits(e)?);
-    } else if !rest.is_empty() {
-        return None;
-    }
+    mag = mag.saturating_add(parse_exp_suffix(s.get(i..)?, b'e')?);
     while sig.last() == Some(&0) {
         sig.pop();
     }
