@@ -19,7 +19,7 @@ use crate::glob::glob_match;
 use crate::keyspace::{Db, HashLimits, HashValue, SetExpire, Value};
 use crate::resp::Reply;
 use crate::server::hooks::notify;
-use crate::util::{LongDouble, MAX_I64_DIGITS, format_i64, parse_i64};
+use crate::util::{LongDouble, MAX_I64_DIGITS, MAX_U64_DIGITS, format_i64, format_u64, parse_i64};
 
 const HASH: &str = "hash";
 
@@ -129,7 +129,6 @@ const HASH_NOT_FLOAT: ReplyError = ReplyError::Static("ERR hash value is not a f
 const INCR_NAN_OR_INF: ReplyError = ReplyError::Static("ERR value is NaN or Infinity");
 const RESULT_NAN_OR_INF: ReplyError =
     ReplyError::Static("ERR increment would produce NaN or Infinity");
-const INVALID_CURSOR: ReplyError = ReplyError::Static("ERR invalid cursor");
 /// getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX) in redis-server 7.0, word for word.
 const COUNT_OUT_OF_RANGE: ReplyError = ReplyError::Static(
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
@@ -146,9 +145,6 @@ const UNLIMITED_REPLY_CAP: usize = 1 << 30;
 /// HSCAN visits at most this many times COUNT positions per call while looking for COUNT
 /// matches (Redis's `maxiterations = count*10`).
 const MAX_SCAN_STEPS: usize = 10;
-
-/// Longest decimal u64: `18446744073709551615`.
-const MAX_U64_DIGITS: usize = 20;
 
 /// `hash-max-listpack-entries` / `hash-max-listpack-value` as the data layer takes them.
 fn limits(ctx: &Ctx<'_>) -> HashLimits {
@@ -206,53 +202,6 @@ fn hash_changed(ctx: &mut Ctx<'_>, key: &[u8], created: bool, event: &str) {
         ctx.core.notify_keyspace_event(notify::NEW, "new", key, db);
     }
     ctx.key_changed(key, notify::HASH, event);
-}
-
-/// HSCAN's cursor, parsed like Redis's `parseScanCursorOrReply`: C `strtoul` in base 10 on the
-/// argument as a C string (so it ends at the first NUL), then rejected if it starts with white
-/// space, has trailing bytes, or overflows. Like strtoul it accepts a sign (`-1` wraps to
-/// 2^64-1) and an empty string (cursor 0).
-fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
-    let s = match arg.iter().position(|&b| b == 0) {
-        Some(end) => arg.get(..end).unwrap_or_default(),
-        None => arg,
-    };
-    let Some(&first) = s.first() else {
-        return Some(0);
-    };
-    if matches!(first, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        return None;
-    }
-    let (neg, digits) = match first {
-        b'-' => (true, s.get(1..).unwrap_or_default()),
-        b'+' => (false, s.get(1..).unwrap_or_default()),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Formats a cursor into `buf` without allocating.
-fn format_u64(mut v: u64, buf: &mut [u8; MAX_U64_DIGITS]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    &buf[i..]
 }
 
 // --- commands ------------------------------------------------------------------------------
@@ -616,7 +565,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 /// present for the whole iteration at least once. Like Redis, a call keeps scanning until it
 /// has `count` matches or has visited ten times `count` positions.
 fn hscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
-    let cursor = parse_scan_cursor(args.get(2)).ok_or(INVALID_CURSOR)?;
+    let cursor = args.scan_cursor(2)?;
     let (db, reply, now) = split(ctx);
     let Some(h) = read_hash(db, args.get(1), now)? else {
         reply.raw(b"*2\r\n$1\r\n0\r\n*0\r\n");
@@ -668,50 +617,4 @@ fn hscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     head.array(found * 2);
     reply.buf.splice(start..start, head.buf);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{MAX_U64_DIGITS, format_u64, parse_scan_cursor};
-
-    #[test]
-    fn scan_cursor_is_strtoul() {
-        for (arg, want) in [
-            (&b"0"[..], Some(0)),
-            (b"", Some(0)),
-            (b"42", Some(42)),
-            (b"007", Some(7)),
-            (b"+5", Some(5)),
-            (b"-1", Some(u64::MAX)),
-            (b"18446744073709551615", Some(u64::MAX)),
-            (b"-18446744073709551615", Some(1)),
-            (b"5\0junk", Some(5)),
-            (b"\0", Some(0)),
-            (b"18446744073709551616", None),
-            (b"-18446744073709551616", None),
-            (b" 5", None),
-            (b"\t5", None),
-            (b"5 ", None),
-            (b"x", None),
-            (b"-", None),
-            (b"+", None),
-            (b"0x10", None),
-            (b"+-1", None),
-        ] {
-            assert_eq!(
-                parse_scan_cursor(arg),
-                want,
-                "{:?}",
-                arg.escape_ascii().to_string()
-            );
-        }
-    }
-
-    #[test]
-    fn cursor_digits() {
-        let mut buf = [0u8; MAX_U64_DIGITS];
-        assert_eq!(format_u64(0, &mut buf), b"0");
-        assert_eq!(format_u64(1234, &mut buf), b"1234");
-        assert_eq!(format_u64(u64::MAX, &mut buf), b"18446744073709551615");
-    }
 }
