@@ -21,6 +21,7 @@
 //! be UTF-8; CONFIG GET names come back in their canonical lowercase spelling.
 
 use crate::glob::glob_match;
+use crate::util::is_c_space;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -1054,7 +1055,7 @@ fn set_value(spec: &Spec, c: &mut Config, args: &[&[u8]], origin: Origin) -> Res
                     Some((n, false)) => i128::from(n),
                     _ => return Err("argument couldn't be parsed as an octal number".into()),
                 },
-                Plain => string2ll(v)
+                Plain => crate::util::parse_i64(v)
                     .map(i128::from)
                     .ok_or("argument couldn't be parsed into an integer")?,
             };
@@ -1732,11 +1733,6 @@ pub fn parse_startup(args: Vec<String>) -> Result<StartupOptions, ConfigError> {
 // Low-level parsing helpers (sds.c / util.c semantics)
 // ---------------------------------------------------------------------------
 
-/// C `isspace` in the "C" locale.
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
 /// sdstrim(line, " \t\r\n").
 fn trim(mut s: &[u8]) -> &[u8] {
     let strip = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
@@ -1755,89 +1751,17 @@ fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Split a config line into arguments like Redis's `sdssplitargs`: blanks
-/// separate words; "double quotes" support \n \r \t \b \a \" \\ and \xHH;
-/// 'single quotes' support only \'; a closing quote must be followed by a
-/// blank or the end. None on unbalanced quotes. A NUL byte ends the line, as
-/// it does for the C string Redis parses.
+/// Split a config line into arguments (`util::split_args`, Redis's `sdssplitargs`). None on
+/// unbalanced quotes.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let at = |i: usize| line.get(i).copied().unwrap_or(0);
-    let mut p = 0;
-    let mut out = Vec::new();
-    loop {
-        while at(p) != 0 && is_c_space(at(p)) {
-            p += 1;
-        }
-        if at(p) == 0 {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut inq, mut insq, mut done) = (false, false, false);
-        while !done {
-            let c = at(p);
-            if inq {
-                if let (b'\\', b'x', Some(hi), Some(lo)) =
-                    (c, at(p + 1), hex_val(at(p + 2)), hex_val(at(p + 3)))
-                {
-                    cur.push(hi * 16 + lo);
-                    p += 3;
-                } else if c == b'\\' && at(p + 1) != 0 {
-                    p += 1;
-                    cur.push(match at(p) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    if at(p + 1) != 0 && !is_c_space(at(p + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else if insq {
-                if c == b'\\' && at(p + 1) == b'\'' {
-                    p += 1;
-                    cur.push(b'\'');
-                } else if c == b'\'' {
-                    if at(p + 1) != 0 && !is_c_space(at(p + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else {
-                match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    _ => cur.push(c),
-                }
-            }
-            if at(p) != 0 {
-                p += 1;
-            }
-        }
-        out.push(cur);
-    }
+    let (mut buf, mut ranges) = (Vec::new(), Vec::new());
+    crate::util::split_args(line, &mut buf, &mut ranges).ok()?;
+    Some(
+        ranges
+            .iter()
+            .map(|&(s, e)| buf.get(s..e).unwrap_or_default().to_vec())
+            .collect(),
+    )
 }
 
 /// Quote `s` so that `split_args` gives it back (sds.c sdscatrepr).
@@ -1892,39 +1816,6 @@ pub fn memtoull(s: &[u8]) -> Option<u64> {
         v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     v.checked_mul(mul)
-}
-
-/// Strict integer parsing (redis util.c string2ll): optional '-', no '+',
-/// no leading zeros or blanks, must fit in i64.
-pub fn string2ll(s: &[u8]) -> Option<i64> {
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some(_) => (false, s),
-        None => return None,
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if neg {
-        if v > 1u64 << 63 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
 }
 
 /// C `strtoll(s, &end, radix)` with the "*end == '\0'" check Redis applies:
@@ -2145,28 +2036,6 @@ mod tests {
         assert_eq!(memtoull(b"18446744073709551616"), None);
         assert_eq!(memtoull(b"18446744073709551615kb"), None);
         assert_eq!(memtoull("9".repeat(200).as_bytes()), None);
-    }
-
-    #[test]
-    fn strict_integers() {
-        assert_eq!(string2ll(b"0"), Some(0));
-        assert_eq!(string2ll(b"-1"), Some(-1));
-        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [
-            &b""[..],
-            b"-",
-            b"+1",
-            b"01",
-            b"-0",
-            b" 1",
-            b"1 ",
-            b"1a",
-            b"9223372036854775808",
-            b"-9223372036854775809",
-        ] {
-            assert_eq!(string2ll(bad), None, "{:?}", String::from_utf8_lossy(bad));
-        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Number parsing and formatting with Redis's exact rules (redis src/util.c).
+//! Number parsing and formatting with Redis's exact rules (redis src/util.c), and the
+//! argument-line tokenizer (sds.c).
 //!
 //! - [`parse_i64`]: `string2ll`. Only the canonical decimal form is accepted: no `+`, no spaces,
 //!   no leading zeros, no `-0`. This is also the test for the `int` string encoding, so an
@@ -12,6 +13,8 @@
 //!   `0.1 + 0.2` with `0.3`, an f64 would print `0.30000000000000004`), so this is a small exact
 //!   soft-float: correctly rounded parsing (`string2ld`/`strtold`), addition and `%.17Lf`
 //!   formatting with round-half-even, as glibc does. Checked against redis-server 7.0.
+//! - [`split_args`]: `sdssplitargs`, which splits config-file lines (and inline requests) into
+//!   words with Redis's quoting rules.
 
 use std::cmp::Ordering;
 
@@ -51,22 +54,36 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Formats `v` into `buf` and returns the used tail. No allocation.
-pub fn format_i64(v: i64, buf: &mut [u8; MAX_I64_DIGITS]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = MAX_I64_DIGITS;
+/// Longest decimal u64: `18446744073709551615`.
+pub const MAX_U64_DIGITS: usize = 20;
+
+/// Writes the digits of `n` at the end of `buf`; returns where they start.
+fn format_digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
+    let mut i = buf.len();
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            break;
+            return i;
         }
     }
+}
+
+/// Formats `v` into `buf` and returns the used tail. No allocation.
+pub fn format_i64(v: i64, buf: &mut [u8; MAX_I64_DIGITS]) -> &[u8] {
+    // 19 digits at most, so there is room for the sign.
+    let mut i = format_digits(v.unsigned_abs(), buf);
     if v < 0 {
         i -= 1;
         buf[i] = b'-';
     }
+    &buf[i..]
+}
+
+/// Formats `v` into `buf` and returns the used tail (SCAN cursors). No allocation.
+pub fn format_u64(v: u64, buf: &mut [u8; MAX_U64_DIGITS]) -> &[u8] {
+    let i = format_digits(v, buf);
     &buf[i..]
 }
 
@@ -83,6 +100,107 @@ pub fn i64_len(v: i64) -> usize {
         .checked_ilog10()
         .map_or(1, |d| d as usize + 1);
     digits + usize::from(v < 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument lines
+// ---------------------------------------------------------------------------------------------
+
+/// C `isspace` in the "C" locale (note: also `\v`, which `u8::is_ascii_whitespace` is not).
+pub fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// The line has an unterminated quote, or a closing quote glued to the next word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnbalancedQuotes;
+
+/// Splits `line` into arguments like Redis's `sdssplitargs`: blanks (C `isspace`) separate
+/// words; "double quotes" support `\n \r \t \b \a \" \\` and `\xHH` (any other escaped byte
+/// stands for itself); 'single quotes' support only `\'`; quotes may start mid-word
+/// (`ab"c d"` is `abc d`), but a closing quote must be followed by a blank or the end. A NUL
+/// byte ends the line, as it ends the C string Redis parses.
+///
+/// The arguments are appended to `out`, each as a range into it pushed to `ranges`, so a
+/// caller that reuses both allocates nothing per line.
+pub fn split_args(
+    line: &[u8],
+    out: &mut Vec<u8>,
+    ranges: &mut Vec<(usize, usize)>,
+) -> Result<(), UnbalancedQuotes> {
+    let line = match line.iter().position(|&b| b == 0) {
+        Some(nul) => line.get(..nul).unwrap_or_default(),
+        None => line,
+    };
+    // Reads past the end see the C string's terminating NUL.
+    let at = |i: usize| line.get(i).copied().unwrap_or(0);
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut p = 0;
+    loop {
+        while at(p) != 0 && is_c_space(at(p)) {
+            p += 1;
+        }
+        if at(p) == 0 {
+            return Ok(());
+        }
+        let start = out.len();
+        let (mut inq, mut insq, mut done) = (false, false, false);
+        while !done {
+            let c = at(p);
+            if inq {
+                if let (b'\\', b'x', Some(hi), Some(lo)) =
+                    (c, at(p + 1), hex(at(p + 2)), hex(at(p + 3)))
+                {
+                    out.push(hi * 16 + lo);
+                    p += 3;
+                } else if c == b'\\' && at(p + 1) != 0 {
+                    p += 1;
+                    out.push(match at(p) {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    if at(p + 1) != 0 && !is_c_space(at(p + 1)) {
+                        return Err(UnbalancedQuotes);
+                    }
+                    done = true;
+                } else if c == 0 {
+                    return Err(UnbalancedQuotes);
+                } else {
+                    out.push(c);
+                }
+            } else if insq {
+                if c == b'\\' && at(p + 1) == b'\'' {
+                    p += 1;
+                    out.push(b'\'');
+                } else if c == b'\'' {
+                    if at(p + 1) != 0 && !is_c_space(at(p + 1)) {
+                        return Err(UnbalancedQuotes);
+                    }
+                    done = true;
+                } else if c == 0 {
+                    return Err(UnbalancedQuotes);
+                } else {
+                    out.push(c);
+                }
+            } else {
+                match c {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
+                    b'"' => inq = true,
+                    b'\'' => insq = true,
+                    _ => out.push(c),
+                }
+            }
+            if at(p) != 0 {
+                p += 1;
+            }
+        }
+        ranges.push((start, out.len()));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,13 +356,18 @@ fn parse_hex(s: &[u8]) -> Option<(u128, i32, bool)> {
     if !any {
         return None;
     }
-    let rest = s.get(i..)?;
-    if let [b'p' | b'P', e @ ..] = rest {
-        exp = exp.saturating_add(parse_exp_digits(e)?);
-    } else if !rest.is_empty() {
-        return None;
-    }
+    exp = exp.saturating_add(parse_exp_suffix(s.get(i..)?, b'p')?);
     Some((mant, exp.clamp(-200_000, 200_000) as i32, sticky))
+}
+
+/// What follows a mantissa: nothing (exponent 0), or `marker` (either case) then
+/// `[sign] digits` to the end of input. None on any other trailing bytes.
+fn parse_exp_suffix(rest: &[u8], marker: u8) -> Option<i64> {
+    match rest {
+        [] => Some(0),
+        [m, e @ ..] if m.eq_ignore_ascii_case(&marker) => parse_exp_digits(e),
+        _ => None,
+    }
 }
 
 /// `[sign] digits` to the end of input, saturating far beyond any float range.
@@ -304,12 +427,7 @@ fn parse_decimal(neg: bool, s: &[u8], fmt: &FloatFormat) -> Option<Parsed> {
     if !any {
         return None;
     }
-    let rest = s.get(i..)?;
-    if let [b'e' | b'E', e @ ..] = rest {
-        mag = mag.saturating_add(parse_exp_digits(e)?);
-    } else if !rest.is_empty() {
-        return None;
-    }
+    mag = mag.saturating_add(parse_exp_suffix(s.get(i..)?, b'e')?);
     while sig.last() == Some(&0) {
         sig.pop();
     }
@@ -814,6 +932,38 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::{RngExt, SeedableRng};
+
+    fn split(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let (mut buf, mut ranges) = (b"junk".to_vec(), Vec::new());
+        split_args(line, &mut buf, &mut ranges).ok()?;
+        Some(ranges.iter().map(|&(s, e)| buf[s..e].to_vec()).collect())
+    }
+
+    #[test]
+    fn split_args_like_sdssplitargs() {
+        let w = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+        assert_eq!(
+            split(b"set \"a\\x41\\n\" 'it\\'s'"),
+            Some(w(&["set", "aA\n", "it's"]))
+        );
+        // A NUL ends the line, wherever it is (the C string ends there).
+        assert_eq!(split(b"ping \0 x"), Some(w(&["ping"])));
+        assert_eq!(split(b"a\0b"), Some(w(&["a"])));
+        assert_eq!(split(b"\0"), Some(w(&[])));
+        assert_eq!(split(b"echo \"a\0b\""), None);
+        // \v and \f are blanks between words (isspace), but only ' ' \t \r \n end one.
+        assert_eq!(split(b"\x0ba\x0b \x0cb"), Some(w(&["a\x0b", "b"])));
+        assert_eq!(split(b"\"a\"\x0bb"), Some(w(&["a", "b"])));
+        assert_eq!(split(b"\"a\"b"), None);
+    }
+
+    #[test]
+    fn u64_digits() {
+        let mut buf = [0u8; MAX_U64_DIGITS];
+        assert_eq!(format_u64(0, &mut buf), b"0");
+        assert_eq!(format_u64(1234, &mut buf), b"1234");
+        assert_eq!(format_u64(u64::MAX, &mut buf), b"18446744073709551615");
+    }
 
     #[test]
     fn parse_i64_redis_rules() {

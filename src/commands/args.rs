@@ -3,6 +3,7 @@
 //! "value is not an integer or out of range" and friends).
 
 use crate::error::ReplyError;
+use crate::util::{is_c_space, parse_i64};
 
 #[derive(Clone, Copy)]
 pub struct Args<'a> {
@@ -37,7 +38,7 @@ impl<'a> Args<'a> {
         (0..self.len()).map(move |i| self.get(i))
     }
 
-    /// Argument `i` parsed as i64 with Redis's strict rules.
+    /// Argument `i` parsed as i64 with Redis's strict rules (`util::parse_i64`).
     pub fn i64(&self, i: usize) -> Result<i64, ReplyError> {
         parse_i64(self.get(i)).ok_or(ReplyError::NotInteger)
     }
@@ -47,21 +48,38 @@ impl<'a> Args<'a> {
         String::from_utf8_lossy(self.get(i)).into_owned()
     }
 
+    /// Argument `i` as a SCAN/HSCAN cursor (Redis `parseScanCursorOrReply`).
+    pub fn scan_cursor(&self, i: usize) -> Result<u64, ReplyError> {
+        parse_scan_cursor(self.get(i)).ok_or(ReplyError::Static("ERR invalid cursor"))
+    }
+
     /// Case-insensitive comparison of argument `i` with an ASCII keyword.
     pub fn is(&self, i: usize, kw: &str) -> bool {
         self.get(i).eq_ignore_ascii_case(kw.as_bytes())
     }
 }
 
-/// Redis's string2ll: optional '-', digits, no leading zeros (except "0"),
-/// no '+', no spaces, must fit in i64.
-pub fn parse_i64(b: &[u8]) -> Option<i64> {
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        _ => (false, b),
+/// A SCAN-family cursor, parsed like Redis's `parseScanCursorOrReply`: C `strtoul` in base 10 on the
+/// argument as a C string (so it ends at the first NUL), then rejected if it starts with white
+/// space, has trailing bytes, or overflows. Like strtoul it accepts a sign (`-1` wraps to
+/// 2^64-1) and an empty string (cursor 0).
+fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
+    let s = match arg.iter().position(|&b| b == 0) {
+        Some(end) => arg.get(..end).unwrap_or_default(),
+        None => arg,
     };
-    let first = *digits.first()?;
-    if !first.is_ascii_digit() || (first == b'0' && (digits.len() > 1 || neg)) {
+    let Some(&first) = s.first() else {
+        return Some(0);
+    };
+    if is_c_space(first) {
+        return None;
+    }
+    let (neg, digits) = match first {
+        b'-' => (true, s.get(1..).unwrap_or_default()),
+        b'+' => (false, s.get(1..).unwrap_or_default()),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
         return None;
     }
     let mut v: u64 = 0;
@@ -69,40 +87,45 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
         if !d.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
-    if neg {
-        if v > i64::MAX as u64 + 1 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::parse_scan_cursor;
 
     #[test]
-    fn string2ll_rules() {
-        assert_eq!(parse_i64(b"0"), Some(0));
-        assert_eq!(parse_i64(b"-1"), Some(-1));
-        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [
-            &b""[..],
-            b"-",
-            b"+1",
-            b" 1",
-            b"01",
-            b"-0",
-            b"1a",
-            b"9223372036854775808",
+    fn scan_cursor_is_strtoul() {
+        for (arg, want) in [
+            (&b"0"[..], Some(0)),
+            (b"", Some(0)),
+            (b"42", Some(42)),
+            (b"007", Some(7)),
+            (b"+5", Some(5)),
+            (b"-1", Some(u64::MAX)),
+            (b"18446744073709551615", Some(u64::MAX)),
+            (b"-18446744073709551615", Some(1)),
+            (b"5\0junk", Some(5)),
+            (b"\0", Some(0)),
+            (b"18446744073709551616", None),
+            (b"-18446744073709551616", None),
+            (b" 5", None),
+            (b"\t5", None),
+            (b"5 ", None),
+            (b"x", None),
+            (b"-", None),
+            (b"+", None),
+            (b"0x10", None),
+            (b"+-1", None),
         ] {
-            assert_eq!(parse_i64(bad), None, "{:?}", bad);
+            assert_eq!(
+                parse_scan_cursor(arg),
+                want,
+                "{:?}",
+                arg.escape_ascii().to_string()
+            );
         }
     }
 }

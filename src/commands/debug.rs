@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use super::connection::reply_help;
 use super::flags::*;
 use super::{Args, CommandSpec, Ctx};
 use crate::error::{CmdResult, ReplyError};
@@ -132,7 +133,6 @@ fn debug_populate(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 
 fn debug_help(ctx: &mut Ctx<'_>) -> CmdResult {
     const LINES: &[&str] = &[
-        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys named key:<num>. If <prefix> is specified then",
         "    it is used instead of the 'key' prefix. These are not propagated to",
@@ -144,14 +144,8 @@ fn debug_help(ctx: &mut Ctx<'_>) -> CmdResult {
         "    default.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
-        "HELP",
-        "    Prints this help.",
     ];
-    let r = ctx.reply();
-    r.array(LINES.len());
-    for l in LINES {
-        r.simple(l);
-    }
+    reply_help(ctx, "DEBUG", LINES);
     Ok(())
 }
 

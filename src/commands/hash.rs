@@ -12,8 +12,6 @@
 //! hash emptied by HDEL is deleted and fires "del". HINCRBYFLOAT is logged as
 //! `HSET key field <result>` so replay does not depend on float formatting.
 
-use rand::RngExt;
-
 use super::flags::*;
 use super::{Args, CommandSpec, Ctx};
 use crate::error::{CmdResult, ReplyError};
@@ -21,7 +19,7 @@ use crate::glob::glob_match;
 use crate::keyspace::{Db, HashLimits, HashValue, SetExpire, Value};
 use crate::resp::Reply;
 use crate::server::hooks::notify;
-use crate::util::{LongDouble, MAX_I64_DIGITS, format_i64, parse_i64};
+use crate::util::{LongDouble, MAX_I64_DIGITS, MAX_U64_DIGITS, format_i64, format_u64, parse_i64};
 
 const HASH: &str = "hash";
 
@@ -131,7 +129,6 @@ const HASH_NOT_FLOAT: ReplyError = ReplyError::Static("ERR hash value is not a f
 const INCR_NAN_OR_INF: ReplyError = ReplyError::Static("ERR value is NaN or Infinity");
 const RESULT_NAN_OR_INF: ReplyError =
     ReplyError::Static("ERR increment would produce NaN or Infinity");
-const INVALID_CURSOR: ReplyError = ReplyError::Static("ERR invalid cursor");
 /// getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX) in redis-server 7.0, word for word.
 const COUNT_OUT_OF_RANGE: ReplyError = ReplyError::Static(
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
@@ -148,9 +145,6 @@ const UNLIMITED_REPLY_CAP: usize = 1 << 30;
 /// HSCAN visits at most this many times COUNT positions per call while looking for COUNT
 /// matches (Redis's `maxiterations = count*10`).
 const MAX_SCAN_STEPS: usize = 10;
-
-/// Longest decimal u64: `18446744073709551615`.
-const MAX_U64_DIGITS: usize = 20;
 
 /// `hash-max-listpack-entries` / `hash-max-listpack-value` as the data layer takes them.
 fn limits(ctx: &Ctx<'_>) -> HashLimits {
@@ -194,21 +188,10 @@ fn write_hash<'d>(
     }
 }
 
-/// An empty hash for a new key that is about to get `pairs` pairs, sized exactly: a `Vec`'s
-/// first push would reserve room for 4 pairs (192 bytes), most of it never used by a
-/// typical small hash.
-fn new_hash(pairs: usize, limits: HashLimits) -> HashValue {
-    if pairs <= limits.max_listpack_entries {
-        HashValue::Listpack(Vec::with_capacity(pairs))
-    } else {
-        HashValue::new()
-    }
-}
-
 /// Stores a hash built for a key that did not exist (Redis's `hashTypeLookupWriteOrCreate`
 /// creates it empty first; building it apart costs one lookup less and ends the same).
 fn store_new(db: &mut Db, key: &[u8], h: HashValue, now: u64) {
-    db.set(key, Value::Hash(Box::new(h)), SetExpire::Clear, now);
+    db.set(key, Value::Hash(h), SetExpire::Clear, now);
 }
 
 /// The effects of a write that changed `key`: the "new" event first when the write created
@@ -219,53 +202,6 @@ fn hash_changed(ctx: &mut Ctx<'_>, key: &[u8], created: bool, event: &str) {
         ctx.core.notify_keyspace_event(notify::NEW, "new", key, db);
     }
     ctx.key_changed(key, notify::HASH, event);
-}
-
-/// HSCAN's cursor, parsed like Redis's `parseScanCursorOrReply`: C `strtoul` in base 10 on the
-/// argument as a C string (so it ends at the first NUL), then rejected if it starts with white
-/// space, has trailing bytes, or overflows. Like strtoul it accepts a sign (`-1` wraps to
-/// 2^64-1) and an empty string (cursor 0).
-fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
-    let s = match arg.iter().position(|&b| b == 0) {
-        Some(end) => arg.get(..end).unwrap_or_default(),
-        None => arg,
-    };
-    let Some(&first) = s.first() else {
-        return Some(0);
-    };
-    if matches!(first, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        return None;
-    }
-    let (neg, digits) = match first {
-        b'-' => (true, s.get(1..).unwrap_or_default()),
-        b'+' => (false, s.get(1..).unwrap_or_default()),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Formats a cursor into `buf` without allocating.
-fn format_u64(mut v: u64, buf: &mut [u8; MAX_U64_DIGITS]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    &buf[i..]
 }
 
 // --- commands ------------------------------------------------------------------------------
@@ -300,7 +236,7 @@ fn hset_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, name: &'static str) -> CmdRe
     let (added, created) = match write_hash(db, key, now)? {
         Some(h) => (set_all(h), false),
         None => {
-            let mut h = new_hash((args.len() - 2) / 2, limits);
+            let mut h = HashValue::new();
             let added = set_all(&mut h);
             store_new(db, key, h, now);
             (added, true)
@@ -329,7 +265,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             false
         }
         None => {
-            let mut h = new_hash(1, limits);
+            let mut h = HashValue::new();
             h.insert(field, value, limits);
             store_new(db, key, h, now);
             true
@@ -343,7 +279,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 fn hget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let (db, reply, now) = split(ctx);
     match read_hash(db, args.get(1), now)?.and_then(|h| h.get(args.get(2))) {
-        Some(v) => reply.bulk(v.as_bytes()),
+        Some(v) => reply.bulk(v),
         None => reply.null(),
     }
     Ok(())
@@ -355,7 +291,7 @@ fn hmget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     reply.array(args.len() - 2);
     for i in 2..args.len() {
         match h.and_then(|h| h.get(args.get(i))) {
-            Some(v) => reply.bulk(v.as_bytes()),
+            Some(v) => reply.bulk(v),
             None => reply.null(),
         }
     }
@@ -380,13 +316,15 @@ fn getall_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, part: Part) -> CmdResult {
     } else {
         reply.array(len);
     }
-    for (k, v) in h.into_iter().flat_map(HashValue::iter) {
-        if part != Part::Values {
-            reply.bulk(k.as_bytes());
-        }
-        if part != Part::Keys {
-            reply.bulk(v.as_bytes());
-        }
+    if let Some(h) = h {
+        h.for_each(|k, v| {
+            if part != Part::Values {
+                reply.bulk(k);
+            }
+            if part != Part::Keys {
+                reply.bulk(v);
+            }
+        });
     }
     Ok(())
 }
@@ -470,7 +408,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let (value, created) = match write_hash(db, key, now)? {
         Some(h) => {
             let old = match h.get(field) {
-                Some(v) => parse_i64(v.as_bytes()).ok_or(HASH_NOT_INTEGER)?,
+                Some(v) => parse_i64(v).ok_or(HASH_NOT_INTEGER)?,
                 None => 0,
             };
             let value = old.checked_add(incr).ok_or(ReplyError::Overflow)?;
@@ -478,7 +416,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
             (value, false)
         }
         None => {
-            let mut h = new_hash(1, limits);
+            let mut h = HashValue::new();
             h.insert(field, format_i64(incr, &mut buf), limits);
             store_new(db, key, h, now);
             (incr, true)
@@ -503,7 +441,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let created = match write_hash(db, key, now)? {
         Some(h) => {
             let old = match h.get(field) {
-                Some(v) => LongDouble::parse(v.as_bytes()).ok_or(HASH_NOT_FLOAT)?,
+                Some(v) => LongDouble::parse(v).ok_or(HASH_NOT_FLOAT)?,
                 None => LongDouble::ZERO,
             };
             let value = old + incr;
@@ -517,7 +455,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
         None => {
             // 0 + a finite increment is finite.
             (LongDouble::ZERO + incr).format_human(&mut text);
-            let mut h = new_hash(1, limits);
+            let mut h = HashValue::new();
             h.insert(field, &text, limits);
             store_new(db, key, h, now);
             true
@@ -540,9 +478,9 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let key = args.get(1);
     if args.len() == 2 {
         let (db, reply, now) = split(ctx);
-        match read_hash(db, key, now)?.and_then(|h| h.random_field(&mut rand::rng())) {
-            Some((k, _)) => reply.bulk(k.as_bytes()),
-            None => reply.null(),
+        let h = read_hash(db, key, now)?;
+        if !h.is_some_and(|h| h.random_field(&mut rand::rng(), |k, _| reply.bulk(k))) {
+            reply.null();
         }
         return Ok(());
     }
@@ -597,33 +535,26 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     if count == 0 {
         reply.array(0);
     } else if count < 0 {
-        let n = count.unsigned_abs();
         let start = reply.buf.len();
-        header(reply, n);
-        for _ in 0..n {
-            let Some((k, v)) = h.get_index(rng.random_range(0..h.len())) else {
-                break;
-            };
-            element(reply, k.as_bytes(), v.as_bytes());
-            if reply.buf.len() - start > cap {
-                reply.buf.truncate(start);
-                tracing::warn!(
-                    "Client id={} closed for overcoming of output buffer limits (HRANDFIELD with count {count}).",
-                    ctx.client.id
-                );
-                ctx.core.clients.schedule_close(ctx.client);
-                return Ok(());
-            }
-        }
-    } else if count as u64 >= len {
-        header(reply, len);
-        for (k, v) in h.iter() {
-            element(reply, k.as_bytes(), v.as_bytes());
+        header(reply, count.unsigned_abs());
+        let complete = h.random_fields(count, &mut rng, |k, v| {
+            element(reply, k, v);
+            reply.buf.len() - start <= cap
+        });
+        if !complete {
+            reply.buf.truncate(start);
+            tracing::warn!(
+                "Client id={} closed for overcoming of output buffer limits (HRANDFIELD with count {count}).",
+                ctx.client.id
+            );
+            ctx.core.clients.schedule_close(ctx.client);
+            return Ok(());
         }
     } else {
-        header(reply, count as u64);
+        header(reply, (count as u64).min(len));
         h.random_fields(count, &mut rng, |k, v| {
-            element(reply, k.as_bytes(), v.as_bytes())
+            element(reply, k, v);
+            true
         });
     }
     Ok(())
@@ -634,7 +565,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 /// present for the whole iteration at least once. Like Redis, a call keeps scanning until it
 /// has `count` matches or has visited ten times `count` positions.
 fn hscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
-    let cursor = parse_scan_cursor(args.get(2)).ok_or(INVALID_CURSOR)?;
+    let cursor = args.scan_cursor(2)?;
     let (db, reply, now) = split(ctx);
     let Some(h) = read_hash(db, args.get(1), now)? else {
         reply.raw(b"*2\r\n$1\r\n0\r\n*0\r\n");
@@ -666,9 +597,9 @@ fn hscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     let mut next = cursor;
     for _ in 0..MAX_SCAN_STEPS {
         next = h.scan(next, count, |k, v| {
-            if pattern.is_none_or(|p| glob_match(p, k.as_bytes(), false)) {
-                reply.bulk(k.as_bytes());
-                reply.bulk(v.as_bytes());
+            if pattern.is_none_or(|p| glob_match(p, k, false)) {
+                reply.bulk(k);
+                reply.bulk(v);
                 found += 1;
             }
         });
@@ -686,50 +617,4 @@ fn hscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
     head.array(found * 2);
     reply.buf.splice(start..start, head.buf);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{MAX_U64_DIGITS, format_u64, parse_scan_cursor};
-
-    #[test]
-    fn scan_cursor_is_strtoul() {
-        for (arg, want) in [
-            (&b"0"[..], Some(0)),
-            (b"", Some(0)),
-            (b"42", Some(42)),
-            (b"007", Some(7)),
-            (b"+5", Some(5)),
-            (b"-1", Some(u64::MAX)),
-            (b"18446744073709551615", Some(u64::MAX)),
-            (b"-18446744073709551615", Some(1)),
-            (b"5\0junk", Some(5)),
-            (b"\0", Some(0)),
-            (b"18446744073709551616", None),
-            (b"-18446744073709551616", None),
-            (b" 5", None),
-            (b"\t5", None),
-            (b"5 ", None),
-            (b"x", None),
-            (b"-", None),
-            (b"+", None),
-            (b"0x10", None),
-            (b"+-1", None),
-        ] {
-            assert_eq!(
-                parse_scan_cursor(arg),
-                want,
-                "{:?}",
-                arg.escape_ascii().to_string()
-            );
-        }
-    }
-
-    #[test]
-    fn cursor_digits() {
-        let mut buf = [0u8; MAX_U64_DIGITS];
-        assert_eq!(format_u64(0, &mut buf), b"0");
-        assert_eq!(format_u64(1234, &mut buf), b"1234");
-        assert_eq!(format_u64(u64::MAX, &mut buf), b"18446744073709551615");
-    }
 }

@@ -7,6 +7,7 @@
 //! moves the object; COPY duplicates the value and gives the copy fresh access metadata.
 //! UNLINK frees synchronously like DEL: there is no lazy-free thread.
 
+use super::connection::reply_help;
 use super::flags::*;
 use super::{Args, CommandSpec, Ctx, container_only};
 use crate::config::MaxmemoryPolicy;
@@ -120,28 +121,6 @@ fn parse_db_index(core: &Core, args: &Args<'_>, i: usize) -> Result<usize, Reply
         .ok()
         .filter(|&id| id < core.keyspace.dbs.len())
         .ok_or(DB_OUT_OF_RANGE)
-}
-
-/// Redis `parseScanCursorOrReply`: `strtoul` in base 10 (optional sign, a negative value
-/// wraps, the empty string is 0) but no leading space, no trailing bytes, no overflow.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let (neg, digits) = match b.split_first() {
-        None => return Some(0),
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        Some(_) => (false, b),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// `Ctx::key_changed` for a key in another database (MOVE's target, COPY ... DB).
@@ -419,7 +398,7 @@ fn keys(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. COUNT is the number of slots visited
 /// per call; MATCH and TYPE filter what those slots hold. Stale keys met are expired.
 fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
-    let cursor = parse_cursor(args.get(1)).ok_or(ReplyError::Static("ERR invalid cursor"))?;
+    let cursor = args.scan_cursor(1)?;
     let mut count = 10usize;
     let mut pattern: Option<&[u8]> = None;
     let mut type_name: Option<&[u8]> = None;
@@ -564,7 +543,6 @@ fn object_freq(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 
 fn object_help(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
     const LINES: &[&str] = &[
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
@@ -577,39 +555,7 @@ fn object_help(ctx: &mut Ctx<'_>, _args: &Args<'_>) -> CmdResult {
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
-        "HELP",
-        "    Prints this help.",
     ];
-    let r = ctx.reply();
-    r.array(LINES.len());
-    for l in LINES {
-        r.simple(l);
-    }
+    reply_help(ctx, "OBJECT", LINES);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_parses_like_strtoul() {
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b"+0"), Some(0));
-        assert_eq!(parse_cursor(b"007"), Some(7));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        for bad in [
-            &b" 0"[..],
-            b"0 ",
-            b"+",
-            b"-",
-            b"abc",
-            b"1x",
-            b"18446744073709551616",
-        ] {
-            assert_eq!(parse_cursor(bad), None, "{:?}", bad);
-        }
-    }
 }

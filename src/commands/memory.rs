@@ -183,29 +183,10 @@ pub fn overhead(core: &Core, me_bytes: usize) -> MemOverhead {
 }
 
 /// MEMORY USAGE's estimate for a value, sampling up to `samples` hash fields (Redis
-/// `objectComputeSize`): the average sampled pair size times the field count.
+/// `objectComputeSize`; see [`HashValue::sampled_heap_size`](crate::keyspace::HashValue)).
 fn value_size(v: &Value, samples: usize) -> usize {
     match v {
-        Value::Hash(h) if h.len() > samples => {
-            let pair = std::mem::size_of::<(
-                crate::keyspace::CompactBytes,
-                crate::keyspace::CompactBytes,
-            )>();
-            // Slots are counted by capacity, which growth keeps at a power-of-two table
-            // (hashbrown's 7/8 load) or a doubled vector.
-            let n = h.len();
-            let slots = if h.encoding() == "hashtable" {
-                let buckets = (n * 8).div_ceil(7).next_power_of_two();
-                buckets / 8 * 7 * (pair + 18)
-            } else {
-                n.next_power_of_two() * pair
-            };
-            let sampled: usize = (0..samples)
-                .filter_map(|i| h.get_index(i))
-                .map(|(f, v)| f.heap_size() + v.heap_size())
-                .sum();
-            slots + n * (sampled / samples.max(1))
-        }
+        Value::Hash(h) => h.sampled_heap_size(samples),
         _ => v.heap_size(),
     }
 }
@@ -445,7 +426,7 @@ mod tests {
                 limits,
             );
         }
-        let v = Value::Hash(Box::new(h));
+        let v = Value::Hash(h);
         let exact = v.heap_size();
         let est = value_size(&v, 5);
         let err = exact.abs_diff(est) as f64 / exact as f64;

@@ -6,6 +6,7 @@
 //! AOF logs). Dispatch (`execute`) follows redis server.c `processCommand`:
 //! look up, check arity, then gates, then call. Handlers never check arity.
 
+pub mod argdocs;
 pub mod args;
 pub mod connection;
 pub mod debug;

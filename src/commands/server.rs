@@ -374,8 +374,10 @@ fn command_info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 }
 
 fn write_command_docs(r: &mut Reply, parent: Option<&CommandSpec>, spec: &CommandSpec) {
-    r.bulk(full_name(parent, spec).as_bytes());
-    let n = 4 + usize::from(!spec.subcommands.is_empty());
+    let name = full_name(parent, spec);
+    let arguments = super::argdocs::arguments(&name);
+    r.bulk(name.as_bytes());
+    let n = 4 + usize::from(!arguments.is_empty()) + usize::from(!spec.subcommands.is_empty());
     r.map(n);
     r.bulk(b"summary");
     r.bulk(spec.summary.as_bytes());
@@ -385,6 +387,11 @@ fn write_command_docs(r: &mut Reply, parent: Option<&CommandSpec>, spec: &Comman
     r.bulk(spec.group.as_bytes());
     r.bulk(b"complexity");
     r.bulk(spec.complexity.as_bytes());
+    // redis-cli's interactive hints are built from these.
+    if !arguments.is_empty() {
+        r.bulk(b"arguments");
+        super::argdocs::write(r, arguments);
+    }
     if !spec.subcommands.is_empty() {
         r.bulk(b"subcommands");
         r.map(spec.subcommands.len());

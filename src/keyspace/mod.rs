@@ -26,6 +26,7 @@
 pub mod bytes;
 pub mod evict;
 pub mod expire;
+pub mod listpack;
 pub mod meta;
 pub mod s3fifo;
 pub mod value;

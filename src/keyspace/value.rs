@@ -6,16 +6,21 @@
 //!   so the string prints back byte for byte.
 //! - `StrValue::Bytes`: `embstr` when at most 44 bytes and never modified in place, else `raw`
 //!   (APPEND/SETRANGE results are `raw` at any length, as in Redis).
-//! - `HashValue::Listpack`: `listpack`. A `Vec` of pairs, linear search, insertion order kept
-//!   (like a listpack) while entries ≤ `hash-max-listpack-entries` and every field and value is
-//!   ≤ `hash-max-listpack-value` bytes. Converts once to `Table` past either limit, never back.
-//! - `HashValue::Table`: `hashtable`. An `IndexMap` with `swap_remove`, so fields can be sampled
+//! - Hash `listpack`: a [`Listpack`] (see [`listpack`]): all pairs in one exact-size block,
+//!   front-coded fields, linear search, insertion order kept, while entries ≤
+//!   `hash-max-listpack-entries` and every field and value is ≤ `hash-max-listpack-value` bytes.
+//!   Converts once to a table past either limit, never back.
+//! - Hash `hashtable`: a boxed `IndexMap` with `swap_remove`, so fields can be sampled
 //!   uniformly (HRANDFIELD) and scanned with a stable cursor (HSCAN), like the keyspace.
+//!
+//! Both hash encodings hand out fields and values as `&[u8]`; a listpack's fields may be
+//! rebuilt, so iteration is a lending [`HashIter`] and sampling takes callbacks.
 
 use indexmap::IndexMap;
 use rand::{Rng, RngExt};
 
 use super::bytes::CompactBytes;
+use super::listpack::{self, Listpack};
 use super::scan_step;
 use crate::util::{MAX_I64_DIGITS, format_i64, i64_len, parse_i64};
 
@@ -161,28 +166,68 @@ impl Default for HashLimits {
     }
 }
 
-/// A hash value. See the module docs for the two encodings.
+/// A hash value. See the module docs for the two encodings. 16 bytes, so `Value` stays 24.
+#[derive(Clone, Debug, Default)]
+pub struct HashValue(HashRepr);
+
 #[derive(Clone, Debug)]
-pub enum HashValue {
-    Listpack(Vec<(CompactBytes, CompactBytes)>),
-    Table(FieldMap),
+enum HashRepr {
+    Listpack(Listpack),
+    Table(Box<FieldMap>),
 }
 
-impl Default for HashValue {
+impl Default for HashRepr {
     fn default() -> Self {
-        HashValue::Listpack(Vec::new())
+        HashRepr::Listpack(Listpack::new())
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<HashValue>() == 16);
+
+/// Lending iterator over a hash's pairs: `while let Some((field, value)) = it.next_pair()`.
+/// (A listpack rebuilds front-coded fields inside the iterator, so fields borrow it.)
+pub struct HashIter<'a>(IterRepr<'a>);
+
+enum IterRepr<'a> {
+    Listpack(listpack::Iter<'a>),
+    Table(indexmap::map::Iter<'a, CompactBytes, CompactBytes>),
+}
+
+impl<'a> HashIter<'a> {
+    pub fn next_pair(&mut self) -> Option<(&[u8], &'a [u8])> {
+        match &mut self.0 {
+            IterRepr::Listpack(it) => it.next_pair(),
+            IterRepr::Table(it) => it.next().map(|(k, v)| (k.as_bytes(), v.as_bytes())),
+        }
+    }
+}
+
+/// O(1) access by position, for random sampling: a table is indexed as is, a listpack is
+/// decoded once.
+enum Positional<'a> {
+    Decoded(listpack::Decoded),
+    Table(&'a FieldMap),
+}
+
+impl Positional<'_> {
+    fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        match self {
+            Positional::Decoded(d) => d.get(i),
+            Positional::Table(m) => m.get_index(i).map(|(k, v)| (k.as_bytes(), v.as_bytes())),
+        }
     }
 }
 
 impl HashValue {
+    /// An empty listpack-encoded hash (no allocation until the first insert).
     pub fn new() -> Self {
         Self::default()
     }
 
     pub fn len(&self) -> usize {
-        match self {
-            HashValue::Listpack(v) => v.len(),
-            HashValue::Table(m) => m.len(),
+        match &self.0 {
+            HashRepr::Listpack(lp) => lp.len(),
+            HashRepr::Table(m) => m.len(),
         }
     }
 
@@ -191,10 +236,10 @@ impl HashValue {
     }
 
     /// HGET. Linear scan for listpack (≤ 128 short fields: cheaper than hashing).
-    pub fn get(&self, field: &[u8]) -> Option<&CompactBytes> {
-        match self {
-            HashValue::Listpack(v) => v.iter().find(|(f, _)| f.as_bytes() == field).map(|p| &p.1),
-            HashValue::Table(m) => m.get(field),
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match &self.0 {
+            HashRepr::Listpack(lp) => lp.get(field),
+            HashRepr::Table(m) => m.get(field).map(CompactBytes::as_bytes),
         }
     }
 
@@ -203,28 +248,21 @@ impl HashValue {
     }
 
     /// HSET one pair (Redis `hashTypeSet`). Returns true when the field is new. Converts to a
-    /// table first when `field` or `value` exceeds the listpack value limit, and after the insert
-    /// when the entry count exceeds the listpack entry limit.
+    /// table first when `field` or `value` exceeds the listpack value limit (or the listpack
+    /// would pass its 1 GiB safety size), and after the insert when the entry count exceeds
+    /// the listpack entry limit.
     pub fn insert(&mut self, field: &[u8], value: &[u8], limits: HashLimits) -> bool {
-        if let HashValue::Listpack(_) = self
-            && (field.len() > limits.max_listpack_value || value.len() > limits.max_listpack_value)
+        if let HashRepr::Listpack(lp) = &self.0
+            && (field.len() > limits.max_listpack_value
+                || value.len() > limits.max_listpack_value
+                || lp.bytes() + field.len() + value.len() + listpack::PAIR_OVERHEAD
+                    > listpack::MAX_BYTES)
         {
             self.convert_to_table();
         }
-        let created = match self {
-            HashValue::Listpack(v) => {
-                if let Some(slot) = v.iter_mut().find(|(f, _)| f.as_bytes() == field) {
-                    slot.1 = CompactBytes::from_slice(value);
-                    false
-                } else {
-                    v.push((
-                        CompactBytes::from_slice(field),
-                        CompactBytes::from_slice(value),
-                    ));
-                    true
-                }
-            }
-            HashValue::Table(m) => {
+        let created = match &mut self.0 {
+            HashRepr::Listpack(lp) => lp.insert(field, value),
+            HashRepr::Table(m) => {
                 if let Some(slot) = m.get_mut(field) {
                     *slot = CompactBytes::from_slice(value);
                     false
@@ -237,8 +275,8 @@ impl HashValue {
                 }
             }
         };
-        if let HashValue::Listpack(v) = self
-            && v.len() > limits.max_listpack_entries
+        if let HashRepr::Listpack(lp) = &self.0
+            && lp.len() > limits.max_listpack_entries
         {
             self.convert_to_table();
         }
@@ -248,106 +286,126 @@ impl HashValue {
     /// HDEL one field. Returns true if it existed. Listpack removal keeps order (as a listpack
     /// does); table removal is `swap_remove`, which the HSCAN cursor relies on.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        match self {
-            HashValue::Listpack(v) => match v.iter().position(|(f, _)| f.as_bytes() == field) {
-                Some(i) => {
-                    v.remove(i);
-                    true
-                }
-                None => false,
-            },
-            HashValue::Table(m) => m.swap_remove(field).is_some(),
+        match &mut self.0 {
+            HashRepr::Listpack(lp) => lp.remove(field),
+            HashRepr::Table(m) => m.swap_remove(field).is_some(),
         }
     }
 
     fn convert_to_table(&mut self) {
-        if let HashValue::Listpack(v) = self {
-            let mut m = FieldMap::with_capacity_and_hasher(v.len() + 1, Default::default());
-            m.extend(std::mem::take(v));
-            *self = HashValue::Table(m);
+        if let HashRepr::Listpack(lp) = &self.0 {
+            let mut m = FieldMap::with_capacity_and_hasher(lp.len() + 1, Default::default());
+            let mut it = lp.iter();
+            while let Some((k, v)) = it.next_pair() {
+                m.insert(CompactBytes::from_slice(k), CompactBytes::from_slice(v));
+            }
+            self.0 = HashRepr::Table(Box::new(m));
         }
     }
 
-    /// Pair at position `i` (insertion order for listpack, table index for tables).
-    pub fn get_index(&self, i: usize) -> Option<(&CompactBytes, &CompactBytes)> {
-        match self {
-            HashValue::Listpack(v) => v.get(i).map(|(f, val)| (f, val)),
-            HashValue::Table(m) => m.get_index(i),
+    /// All pairs (HGETALL/HKEYS/HVALS, AOF rewrite): insertion order for a listpack, table
+    /// order for a table.
+    pub fn iter(&self) -> HashIter<'_> {
+        HashIter(match &self.0 {
+            HashRepr::Listpack(lp) => IterRepr::Listpack(lp.iter()),
+            HashRepr::Table(m) => IterRepr::Table(m.iter()),
+        })
+    }
+
+    /// Calls `f` on every pair, in [`iter`](Self::iter) order.
+    pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
+        let mut it = self.iter();
+        while let Some((k, v)) = it.next_pair() {
+            f(k, v);
         }
     }
 
-    /// All pairs (HGETALL/HKEYS/HVALS, AOF rewrite).
-    pub fn iter(&self) -> impl Iterator<Item = (&CompactBytes, &CompactBytes)> {
-        let (a, b) = match self {
-            HashValue::Listpack(v) => (Some(v.iter().map(|(f, val)| (f, val))), None),
-            HashValue::Table(m) => (None, Some(m.iter())),
-        };
-        a.into_iter().flatten().chain(b.into_iter().flatten())
+    fn positional(&self) -> Positional<'_> {
+        match &self.0 {
+            HashRepr::Listpack(lp) => Positional::Decoded(lp.decode_all()),
+            HashRepr::Table(m) => Positional::Table(m),
+        }
     }
 
-    /// One uniformly random pair (HRANDFIELD without count).
-    pub fn random_field(&self, rng: &mut impl Rng) -> Option<(&CompactBytes, &CompactBytes)> {
+    /// One uniformly random pair, passed to `f` (HRANDFIELD without count). Returns false,
+    /// without calling `f`, when the hash is empty.
+    pub fn random_field(&self, rng: &mut impl Rng, f: impl FnOnce(&[u8], &[u8])) -> bool {
         if self.is_empty() {
-            return None;
+            return false;
         }
-        self.get_index(rng.random_range(0..self.len()))
+        let i = rng.random_range(0..self.len());
+        match &self.0 {
+            HashRepr::Listpack(lp) => {
+                let mut it = lp.iter();
+                for _ in 0..i {
+                    it.next_pair();
+                }
+                match it.next_pair() {
+                    Some((k, v)) => f(k, v),
+                    None => return false,
+                }
+            }
+            HashRepr::Table(m) => match m.get_index(i) {
+                Some((k, v)) => f(k, v),
+                None => return false,
+            },
+        }
+        true
     }
 
     /// HRANDFIELD with a count (Redis `hrandfieldWithCountCommand`): `count >= 0` yields
     /// min(count, len) distinct fields (the whole hash, in order, when count ≥ len); `count < 0`
-    /// yields |count| independent picks that may repeat. The caller bounds |count| (Redis
+    /// yields |count| independent picks that may repeat. `f` returns false to stop early (the
+    /// reply outgrew the client's limit); then so does this. The caller bounds |count| (Redis
     /// rejects values that would overflow with WITHVALUES).
     pub fn random_fields(
         &self,
         count: i64,
         rng: &mut impl Rng,
-        mut f: impl FnMut(&CompactBytes, &CompactBytes),
-    ) {
+        mut f: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> bool {
         let len = self.len();
         if len == 0 || count == 0 {
-            return;
+            return true;
         }
-        let pick = |i: usize| self.get_index(i);
-        if count < 0 {
-            for _ in 0..count.unsigned_abs() {
-                if let Some((k, v)) = pick(rng.random_range(0..len)) {
-                    f(k, v);
+        if count > 0 && usize::try_from(count).unwrap_or(usize::MAX) >= len {
+            let mut it = self.iter();
+            while let Some((k, v)) = it.next_pair() {
+                if !f(k, v) {
+                    return false;
                 }
             }
-            return;
+            return true;
         }
-        let count = usize::try_from(count).unwrap_or(usize::MAX);
-        if count >= len {
-            for (k, v) in self.iter() {
-                f(k, v);
+        let pos = self.positional();
+        let mut emit = |i: usize| pos.get(i).is_none_or(|(k, v)| f(k, v));
+        if count < 0 {
+            for _ in 0..count.unsigned_abs() {
+                if !emit(rng.random_range(0..len)) {
+                    return false;
+                }
             }
-            return;
-        }
-        for i in rand::seq::index::sample(rng, len, count) {
-            if let Some((k, v)) = pick(i) {
-                f(k, v);
+        } else {
+            for i in rand::seq::index::sample(rng, len, count as usize) {
+                if !emit(i) {
+                    return false;
+                }
             }
         }
+        true
     }
 
     /// HSCAN. A listpack is returned whole with cursor 0, as Redis does. A table is walked from
     /// the highest index down: insertions append above the cursor and `swap_remove` only moves
     /// the last (already visited) pair down, so every field present for the whole scan is
     /// returned at least once. Returns the next cursor (0 = done).
-    pub fn scan(
-        &self,
-        cursor: u64,
-        count: usize,
-        mut f: impl FnMut(&CompactBytes, &CompactBytes),
-    ) -> u64 {
-        match self {
-            HashValue::Listpack(v) => {
-                for (k, val) in v {
-                    f(k, val);
-                }
+    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], &[u8])) -> u64 {
+        match &self.0 {
+            HashRepr::Listpack(_) => {
+                self.for_each(f);
                 0
             }
-            HashValue::Table(m) => {
+            HashRepr::Table(m) => {
                 let (range, next) = scan_step(m.len(), cursor, count);
                 for i in range.rev() {
                     if let Some((k, val)) = m.get_index(i) {
@@ -359,28 +417,54 @@ impl HashValue {
         }
     }
 
+    /// MEMORY USAGE's estimate (Redis `objectComputeSize`): a listpack's block size, exact;
+    /// a table's slots plus its length times the average heap size of its first `samples`
+    /// pairs (all of them when the table is no longer than that).
+    pub fn sampled_heap_size(&self, samples: usize) -> usize {
+        let HashRepr::Table(m) = &self.0 else {
+            return self.heap_size();
+        };
+        let n = m.len();
+        if n <= samples {
+            return self.heap_size();
+        }
+        let pair = std::mem::size_of::<(CompactBytes, CompactBytes)>();
+        // Slots are counted by capacity, which growth keeps at a power-of-two table
+        // (hashbrown's 7/8 load).
+        let buckets = (n * 8).div_ceil(7).next_power_of_two();
+        let slots = buckets / 8 * 7 * (pair + 18);
+        let sampled: usize = m
+            .iter()
+            .take(samples)
+            .map(|(f, v)| f.heap_size() + v.heap_size())
+            .sum();
+        std::mem::size_of::<FieldMap>() + slots + n * (sampled / samples.max(1))
+    }
+
     /// `OBJECT ENCODING` name.
     pub fn encoding(&self) -> &'static str {
-        match self {
-            HashValue::Listpack(_) => "listpack",
-            HashValue::Table(_) => "hashtable",
+        match &self.0 {
+            HashRepr::Listpack(_) => "listpack",
+            HashRepr::Table(_) => "hashtable",
         }
     }
 
-    /// Approximate heap bytes, including the pair storage and each field's and value's own
-    /// heap allocation. Tables count their entry vector (hash + pair) and index slots.
+    /// Approximate heap bytes: the listpack block; or the table (its header, entry vector of
+    /// hash + pair, index slots) plus each field's and value's own heap allocation.
     pub fn heap_size(&self) -> usize {
-        let pair = std::mem::size_of::<(CompactBytes, CompactBytes)>();
-        let slots = match self {
-            HashValue::Listpack(v) => v.capacity() * pair,
-            // Entry vector (hash + pair) plus an index slot (8 bytes + control byte, ~7/8 load).
-            HashValue::Table(m) => m.capacity() * (pair + 8 + 10),
-        };
-        slots
-            + self
-                .iter()
-                .map(|(k, v)| k.heap_size() + v.heap_size())
-                .sum::<usize>()
+        match &self.0 {
+            HashRepr::Listpack(lp) => lp.bytes(),
+            HashRepr::Table(m) => {
+                let pair = std::mem::size_of::<(CompactBytes, CompactBytes)>();
+                // Entry vector (hash + pair) plus an index slot (8 bytes + control byte, ~7/8
+                // load).
+                std::mem::size_of::<FieldMap>()
+                    + m.capacity() * (pair + 8 + 10)
+                    + m.iter()
+                        .map(|(k, v)| k.heap_size() + v.heap_size())
+                        .sum::<usize>()
+            }
+        }
     }
 }
 
@@ -388,8 +472,9 @@ impl HashValue {
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(StrValue),
-    /// Boxed so that `Value` (and so every entry) stays 24 bytes.
-    Hash(Box<HashValue>),
+    /// 16 bytes (a boxed listpack block or a boxed table), so `Value` (and so every entry)
+    /// stays 24 bytes.
+    Hash(HashValue),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 24);
@@ -410,7 +495,7 @@ impl Value {
     }
 
     pub fn empty_hash() -> Self {
-        Value::Hash(Box::default())
+        Value::Hash(HashValue::new())
     }
 
     /// TYPE reply.
@@ -461,7 +546,7 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
-            Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
+            Value::Hash(h) => h.heap_size(),
         }
     }
 }
@@ -471,7 +556,7 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand::rngs::StdRng;
-    use std::collections::HashSet;
+    use std::collections::{HashMap, HashSet};
 
     #[test]
     fn int_encoding_round_trips() {
@@ -538,7 +623,7 @@ mod tests {
         assert!(h.insert(b"f128", b"v", limits));
         assert_eq!(h.encoding(), "hashtable");
         assert_eq!(h.len(), 129);
-        assert_eq!(h.get(b"f0").map(|v| v.as_bytes()), Some(&b"w"[..]));
+        assert_eq!(h.get(b"f0"), Some(&b"w"[..]));
 
         let mut h = HashValue::new();
         h.insert(b"a", &[b'x'; 64], limits);
@@ -562,7 +647,8 @@ mod tests {
             h.insert(f.as_bytes(), b"1", limits);
         }
         h.remove(b"b");
-        let order: Vec<&[u8]> = h.iter().map(|(k, _)| k.as_bytes()).collect();
+        let mut order = Vec::new();
+        h.for_each(|k, _| order.push(k.to_vec()));
         assert_eq!(order, [&b"a"[..], b"c", b"d"]);
     }
 
@@ -573,15 +659,20 @@ mod tests {
         for n in [3usize, 50, 500] {
             let mut h = HashValue::new();
             for i in 0..n {
-                h.insert(format!("f{i}").as_bytes(), b"v", limits);
+                h.insert(
+                    format!("f{i}").as_bytes(),
+                    format!("v{i}").as_bytes(),
+                    limits,
+                );
             }
             for count in [1i64, 2, 10, 100, 1000] {
                 let mut seen = HashSet::new();
                 let mut got = 0;
-                h.random_fields(count, &mut rng, |k, _| {
-                    seen.insert(k.clone());
+                assert!(h.random_fields(count, &mut rng, |k, _| {
+                    seen.insert(k.to_vec());
                     got += 1;
-                });
+                    true
+                }));
                 let want = (count as usize).min(n);
                 assert_eq!(got, want);
                 assert_eq!(seen.len(), want, "distinct for positive count");
@@ -590,13 +681,80 @@ mod tests {
             let mut seen = HashSet::new();
             h.random_fields(-2000, &mut rng, |k, _| {
                 got += 1;
-                seen.insert(k.clone());
+                seen.insert(k.to_vec());
+                true
             });
             assert_eq!(got, 2000);
             assert!(seen.len() < 2000, "negative count repeats");
-            assert!(h.random_field(&mut rng).is_some());
+            if n <= 50 {
+                assert_eq!(seen.len(), n, "every field can come up");
+            }
+            let mut stopped_after = 0;
+            assert!(!h.random_fields(-10, &mut rng, |_, _| {
+                stopped_after += 1;
+                stopped_after < 3
+            }));
+            assert_eq!(stopped_after, 3);
+            let mut picked = None;
+            assert!(h.random_field(&mut rng, |k, v| picked = Some((k.to_vec(), v.to_vec()))));
+            let (k, v) = picked.unwrap();
+            assert_eq!(h.get(&k), Some(&v[..]));
         }
-        assert!(HashValue::new().random_field(&mut rng).is_none());
+        assert!(!HashValue::new().random_field(&mut rng, |_, _| unreachable!()));
+    }
+
+    /// Random HSET/HDEL against a HashMap (contents) and a Vec (listpack order), with small
+    /// limits so hashes convert along the way; checks the encoding at every step.
+    #[test]
+    fn model_checked_hash_ops() {
+        let limits = HashLimits {
+            max_listpack_entries: 12,
+            max_listpack_value: 16,
+        };
+        let mut rng = StdRng::seed_from_u64(11);
+        for _ in 0..200 {
+            let mut h = HashValue::new();
+            let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            let mut order: Vec<Vec<u8>> = Vec::new();
+            let mut table = false;
+            for _ in 0..60 {
+                let field = match rng.random_range(0..4) {
+                    0 => format!("field:{}", rng.random_range(0..16)).into_bytes(),
+                    1 => (0..rng.random_range(0..4)).map(|_| rng.random()).collect(),
+                    2 => vec![b'x'; rng.random_range(14..19)],
+                    _ => format!("f{}", rng.random_range(0..8)).into_bytes(),
+                };
+                if rng.random_bool(0.7) {
+                    let value: Vec<u8> =
+                        (0..rng.random_range(0..18)).map(|_| rng.random()).collect();
+                    table |= field.len() > 16 || value.len() > 16;
+                    let new = !model.contains_key(&field);
+                    assert_eq!(h.insert(&field, &value, limits), new);
+                    if new {
+                        order.push(field.clone());
+                    }
+                    model.insert(field, value);
+                    table |= model.len() > 12;
+                } else {
+                    assert_eq!(h.remove(&field), model.remove(&field).is_some());
+                    order.retain(|f| *f != field);
+                }
+                assert_eq!(h.encoding(), if table { "hashtable" } else { "listpack" });
+                assert_eq!(h.len(), model.len());
+                let mut seen = Vec::new();
+                h.for_each(|k, v| {
+                    assert_eq!(model.get(k).map(Vec::as_slice), Some(v));
+                    seen.push(k.to_vec());
+                });
+                if !table {
+                    assert_eq!(seen, order);
+                }
+                assert_eq!(seen.len(), model.len());
+                for (k, v) in &model {
+                    assert_eq!(h.get(k), Some(&v[..]));
+                }
+            }
+        }
     }
 
     #[test]

@@ -507,9 +507,13 @@ pub(crate) fn write_snapshot(
                         w.header(b'*', 2 + 2 * n);
                         w.bulk(b"HSET")?;
                         w.bulk(key)?;
-                        for (f, v) in fields.by_ref().take(n) {
-                            w.bulk(f.as_bytes())?;
-                            w.bulk(v.as_bytes())?;
+                        for _ in 0..n {
+                            // `len()` pairs exist: the header's count is exact.
+                            let Some((f, v)) = fields.next_pair() else {
+                                break;
+                            };
+                            w.bulk(f)?;
+                            w.bulk(v)?;
                         }
                         left -= n;
                     }

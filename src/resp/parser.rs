@@ -307,11 +307,24 @@ impl RequestParser {
     }
 
     fn parse_inline(&mut self, buf: &[u8]) -> Parse {
-        let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
-            if buf.len() > MAX_INLINE_BYTES {
-                return Parse::Error(ProtocolError::TooBigInline);
+        // Redis finds the line end with strchr on its query buffer, so a NUL
+        // byte ends the search: a newline after a NUL is never seen, and the
+        // request waits until it passes the inline limit. `pos` remembers how
+        // far we scanned, so a line arriving byte by byte is scanned once.
+        let from = self.pos.min(buf.len());
+        let end = buf[from..]
+            .iter()
+            .position(|&b| b == b'\n' || b == 0)
+            .map(|i| from + i);
+        let nl = match end {
+            Some(i) if buf[i] == b'\n' => i,
+            other => {
+                self.pos = other.unwrap_or(buf.len());
+                if buf.len() > MAX_INLINE_BYTES {
+                    return Parse::Error(ProtocolError::TooBigInline);
+                }
+                return Parse::Incomplete { need: 0 };
             }
-            return Parse::Incomplete { need: 0 };
         };
         let mut line = &buf[..nl];
         if let Some(stripped) = line.strip_suffix(b"\r") {
@@ -344,7 +357,9 @@ pub fn split_args(
     ranges: &mut Vec<(usize, usize)>,
 ) -> Result<(), UnbalancedQuotes> {
     let mut i = 0;
-    let n = line.len();
+    // A NUL ends the line, as it ends the C string sdssplitargs walks (and a
+    // NUL must never start an empty word: that would loop forever).
+    let n = line.iter().position(|&b| b == 0).unwrap_or(line.len());
     loop {
         while i < n && line[i].is_ascii_whitespace() {
             i += 1;
@@ -568,6 +583,18 @@ mod tests {
         let (r, args) = parse_all(&mut p, b"\r\n");
         assert_eq!(r, Parse::Complete { consumed: 2 });
         assert!(args.is_empty());
+    }
+
+    #[test]
+    fn inline_nul_hides_the_newline_and_never_loops() {
+        let mut p = RequestParser::new(512 << 20);
+        assert_eq!(p.parse(b"PING \0\r\n"), Parse::Incomplete { need: 0 });
+        let mut big = b"PING \0\r\n".to_vec();
+        big.resize(MAX_INLINE_BYTES + 1, b'x');
+        assert_eq!(p.parse(&big), Parse::Error(ProtocolError::TooBigInline));
+        let (mut out, mut ranges) = (Vec::new(), Vec::new());
+        assert!(split_args(b"a \0 b", &mut out, &mut ranges).is_ok());
+        assert_eq!(ranges.len(), 1);
     }
 
     #[test]
