@@ -7,6 +7,10 @@
 //! Integers are formatted through a stack buffer; nothing here allocates
 //! except the output buffer growing.
 
+/// Format `v` into a stack buffer, returning the digits (`util::format_i64`, Redis's
+/// `ll2string`; the writer's callers know it by this name).
+pub use crate::util::format_i64 as fmt_i64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Proto {
     #[default]
@@ -24,25 +28,6 @@ pub struct Deferred {
 pub struct Reply {
     pub buf: Vec<u8>,
     pub proto: Proto,
-}
-
-/// Format `v` into `tmp`, returning the digits.
-pub fn fmt_i64(v: i64, tmp: &mut [u8; 20]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        tmp[i] = b'-';
-    }
-    &tmp[i..]
 }
 
 impl Reply {
