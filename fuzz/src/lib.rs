@@ -17,7 +17,10 @@
 //!   propagation: what the event loop calls) on a fresh `Server` with no
 //!   listener and a fake client, like the AOF loader's. Checks: no panic;
 //!   every reply is well-formed RESP; memory stays bounded; the AOF stream
-//!   the commands propagated reads back as valid, known commands.
+//!   the commands propagated reads back as valid, known commands; and a
+//!   fresh server that loads that stream (persistence::load, as a restart
+//!   does) holds the same keys, values and deadlines, read back through
+//!   KEYS/TYPE/GET/HGETALL/PEXPIRETIME.
 //!
 //! A few commands are skipped or capped because their cost is legitimate
 //! but unbounded (see [`allowed`]): they would only teach the fuzzer to
@@ -29,10 +32,11 @@
 use inmemdb::commands::{self, Args};
 use inmemdb::config::Config;
 use inmemdb::persistence::AofState;
-use inmemdb::persistence::load::{AofReader, ReadError};
+use inmemdb::persistence::load::{AofReader, ReadError, load_at_startup};
 use inmemdb::resp::{Parse, RequestParser};
 use inmemdb::server::Server;
 use inmemdb::server::client::{ClientState, flags};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Largest bulk argument accepted (`proto-max-bulk-len`, Redis's minimum for
 /// CONFIG SET): also caps SETRANGE offsets and string growth.
@@ -158,16 +162,15 @@ pub fn resp_parser(data: &[u8]) {
 
 // --- dispatch ---------------------------------------------------------------
 
-/// A server with no listener, a deterministic keyspace and an AOF that
-/// buffers what commands propagate (never written: no file is open and the
-/// event loop, which flushes it, never runs).
-fn new_server() -> Server {
-    let config = Config {
+/// A server with no listener and a deterministic keyspace.
+fn new_server(tweak: impl FnOnce(&mut Config)) -> Server {
+    let mut config = Config {
         port: 0,
         unixsocket: String::new(),
         proto_max_bulk_len: MAX_BULK as u64,
         ..Config::default()
     };
+    tweak(&mut config);
     let mut server = match Server::bind(config, None) {
         Ok(s) => s,
         Err(e) => panic!("cannot create a listener-less server: {e}"),
@@ -175,7 +178,6 @@ fn new_server() -> Server {
     let core = &mut server.core;
     core.keyspace = inmemdb::keyspace::Keyspace::with_seed(core.config.databases as usize, 7);
     inmemdb::evict::configure(core);
-    core.aof.state = AofState::On;
     server
 }
 
@@ -236,7 +238,13 @@ fn allowed(server: &Server, client: &ClientState, args: &Args<'_>) -> bool {
 
 /// Target `dispatch`: `data` is one connection's input.
 pub fn dispatch(data: &[u8]) {
-    let mut server = new_server();
+    let mut server = new_server(|_| {});
+    // The AOF buffers what commands propagate; nothing writes it (no file is
+    // open, and the event loop, which flushes it, never runs).
+    server.core.aof.state = AofState::On;
+    // DEBUG POPULATE writes without propagating (as in Redis): after it, a
+    // reload cannot be expected to give the same data.
+    let mut unlogged_writes = false;
     let mut client = fake_client(server.core.now_ms);
     let baseline = inmemdb::alloc::used_memory();
     let mut parser = RequestParser::new(MAX_BULK);
@@ -252,6 +260,7 @@ pub fn dispatch(data: &[u8]) {
         let (buf, ranges) = parser.args(pending);
         let args = Args::new(buf, ranges);
         if !args.is_empty() && allowed(&server, &client, &args) {
+            unlogged_writes |= args.is(0, "debug") && args.is(1, "populate");
             commands::execute(&mut server.core, &mut client, &args);
             ran += 1;
             check_replies(&client.reply.buf, &args);
@@ -282,6 +291,113 @@ pub fn dispatch(data: &[u8]) {
         .active_expire_cycle_with(core.now_ms, || false);
     core.propagate_expired();
     check_aof(&server);
+    if !unlogged_writes {
+        let now_ms = server.core.now_ms;
+        let mut reloaded = reload(&server.core.aof.buf);
+        let core = &mut reloaded.core;
+        core.now_ms = now_ms;
+        core.keyspace.active_expire_cycle_with(now_ms, || false);
+        let (before, after) = (dump(&mut server), dump(&mut reloaded));
+        assert!(
+            before == after,
+            "the AOF reloads to different data\n  served: {before:?}\nreloaded: {after:?}"
+        );
+    }
+}
+
+/// A fresh server that loaded `aof` as a restart would (persistence::load).
+fn reload(aof: &[u8]) -> Server {
+    static FILES: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "inmemdb-fuzz-{}-{}.aof",
+        std::process::id(),
+        FILES.fetch_add(1, Ordering::Relaxed)
+    ));
+    if let Err(e) = std::fs::write(&path, aof) {
+        panic!("{}: {e}", path.display());
+    }
+    let mut server = new_server(|c| {
+        c.appendonly = true;
+        c.appendfilename = path.display().to_string();
+    });
+    let loaded = load_at_startup(&mut server);
+    let _ = std::fs::remove_file(&path);
+    if let Err(e) = loaded {
+        panic!("the AOF does not load: {e:?}");
+    }
+    server
+}
+
+/// Run a read command as a fresh fake client and return its reply. Through
+/// `commands::call`, not `execute`: dispatch's gates would evict keys when
+/// the served server is over a limit the commands set (maxkeys, maxmemory),
+/// and those deletions would not be in the AOF already reloaded.
+fn run(server: &mut Server, db: usize, argv: &[&[u8]]) -> Vec<u8> {
+    let mut client = fake_client(server.core.now_ms);
+    client.db = db;
+    let mut buf = Vec::new();
+    let mut ranges = Vec::new();
+    for a in argv {
+        ranges.push((buf.len(), buf.len() + a.len()));
+        buf.extend_from_slice(a);
+    }
+    let args = Args::new(&buf, &ranges);
+    let Some(spec) = server.core.registry.lookup(args.get(0)) else {
+        panic!("no command {:?}", String::from_utf8_lossy(args.get(0)));
+    };
+    commands::call(&mut server.core, &mut client, spec, &args);
+    client.reply.buf
+}
+
+/// The bulk strings of a flat RESP2 array reply.
+fn bulks(reply: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let Some((_, mut at)) = resp_line(reply, 1) else {
+        return out;
+    };
+    while let Some((len, next)) = resp_line(reply, at + 1) {
+        let Some(n) = resp_len(len).and_then(|n| usize::try_from(n).ok()) else {
+            break;
+        };
+        out.push(reply.get(next..next + n).unwrap_or_default().to_vec());
+        at = next + n + 2;
+    }
+    out
+}
+
+/// Every key of every database with its type, value and deadline, read
+/// through commands (not the keyspace's internals), in a canonical order.
+fn dump(server: &mut Server) -> Vec<(usize, String, Vec<String>, String)> {
+    let show = |b: &[u8]| b.escape_ascii().to_string();
+    let mut out = Vec::new();
+    for db in 0..server.core.keyspace.dbs.len() {
+        let mut keys = bulks(&run(server, db, &[b"KEYS", b"*"]));
+        keys.sort();
+        for key in keys {
+            let value = match run(server, db, &[b"TYPE", &key]).as_slice() {
+                b"+string\r\n" => vec![run(server, db, &[b"GET", &key])],
+                b"+hash\r\n" => {
+                    let flat = bulks(&run(server, db, &[b"HGETALL", &key]));
+                    // Length-prefixed, so ("a", "bc") and ("ab", "c") differ.
+                    let mut pairs: Vec<Vec<u8>> = flat
+                        .chunks(2)
+                        .map(|p| [&p[0].len().to_le_bytes()[..], &p.concat()].concat())
+                        .collect();
+                    pairs.sort();
+                    pairs
+                }
+                other => vec![other.to_vec()],
+            };
+            let deadline = run(server, db, &[b"PEXPIRETIME", &key]);
+            out.push((
+                db,
+                show(&key),
+                value.iter().map(|v| show(v)).collect(),
+                show(&deadline),
+            ));
+        }
+    }
+    out
 }
 
 /// The reply buffer after one command must be whole RESP frames (any number:
