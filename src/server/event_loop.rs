@@ -1,8 +1,10 @@
 //! The loop: poll → accept / read → parse → dispatch, then `before_sleep`
 //! (AOF, then replies) and `cron` every 1000/hz ms.
 //!
-//! Reads are edge-triggered (mio), so a client is read until WouldBlock; to
-//! stay fair a client may read at most `READ_BUDGET_PER_TURN` bytes per turn
+//! Reads are edge-triggered (mio), so a client is read until WouldBlock, or
+//! until a short read when the event reported no hang-up (see
+//! `read_and_process`); to stay fair a client may read at most
+//! `READ_BUDGET_PER_TURN` bytes per turn
 //! (about one of Redis's reads per event) and is then parked in
 //! `pending_reads` and resumed next turn with a zero poll timeout. So a
 //! 200,000-command pipeline keeps other clients waiting for at most one
