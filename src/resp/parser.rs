@@ -102,29 +102,7 @@ fn find_cr(buf: &[u8], from: usize) -> Option<usize> {
 /// "-0", no spaces. Redis rejects those, so `*01` or `$-0` are protocol
 /// errors, not 1 and 0.
 fn parse_len(digits: &[u8]) -> Option<i64> {
-    let (neg, digits) = match digits.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, digits),
-    };
-    match digits {
-        [] => return None,
-        [b'0'] if !neg => return Some(0),
-        [b'1'..=b'9', ..] if digits.len() <= 19 => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-    }
-    if neg {
-        // i64::MIN is accepted, as by string2ll.
-        0i64.checked_sub_unsigned(v)
-    } else {
-        i64::try_from(v).ok()
-    }
+    crate::util::parse_i64(digits)
 }
 
 /// A length line for the fast path: `[1-9][0-9]*\r` or `0\r` at `from`,
