@@ -1,19 +1,34 @@
-//! Hit-ratio benchmark for the eviction policies: replays a Zipf trace of GET-then-SET-on-miss
-//! over 1,000,000 keys with the cache limited to 10% of them, against the real server for every
+//! Hit-ratio benchmark for the eviction policies: replays traces of GET-then-SET-on-miss over
+//! 1,000,000 keys with the cache limited to 10% of them, against the real server for every
 //! `maxmemory-policy`, and against redis-server with `allkeys-lru` and `allkeys-lfu` at the same
 //! size; prints one table of miss ratios.
 //!
-//! Run: `cargo bench --bench hitratio` (a few minutes on 2 cores). Options after `--`:
-//! `--requests N` (default 2,000,000), `--alphas 0.8,1.0,1.2`, `--policies a,b` (InMemDB policy
-//! names, or `redis-lru` / `redis-lfu`), `--no-redis`, `--sim` (replay against an in-process
-//! keyspace instead of the server: same trace, no network, for quick policy experiments).
+//! Run: `cargo bench --bench hitratio` (about 10 minutes on 2 cores). Options after `--`:
+//! `--traces 0.8,1.2x10000000,1.0/4,w80000/4` (columns, see [`TraceSpec::parse`]),
+//! `--requests N` (length of every trace), `--policies a,b` (InMemDB policy names, or
+//! `redis-lru` / `redis-lfu`), `--no-redis`, `--sim` (replay against an in-process keyspace
+//! instead of the server, on a virtual clock: same traces, deterministic, seconds per column,
+//! for policy experiments; `redis-lru` is then modelled as our LRU with a 1-second clock).
 //!
-//! **Workload.** Key ranks are drawn from Zipf(alpha) over 1M keys (seeded, the same trace for
-//! every policy) and mapped to names `key:NNNNNNNN` by a fixed permutation. Each request is
-//! `GET key`; on a miss the client then `SET key <32-byte value> EX 1000000` (every key has a
-//! TTL so the `volatile-*` policies have candidates too). Requests are pipelined 100 GETs at a
-//! time, followed by one pipeline of the SETs for that batch's misses. The first 25% of the
-//! trace warms the cache and is not counted; the miss ratio is misses / requests over the rest.
+//! **Workload.** Five traces (seeded, the same for every policy), key ids mapped to names
+//! `key:NNNNNNNN` through a fixed permutation:
+//! - Zipf 0.8, 1.0 and 1.2 over all 1M keys (2M, 4M and 10M requests: the more skewed the
+//!   trace, the fewer misses, and the longer it must be for the cache to turn over at all);
+//! - a window of 80,000 consecutive keys (it fits in the cache) read uniformly, sliding one key
+//!   every 4, and every 2, requests (2M requests each): a session store whose active set turns
+//!   over continuously.
+//!
+//! The window traces refill the cache about once or twice a second on loopback (printed per
+//! run as "cache turnover"): Redis's 1-second LRU clock then gives most keys in the cache the
+//! same age and its LRU drifts towards random eviction, while ours (1 ms) still orders them.
+//! (A Zipf whose hot set moves was tried and dropped: with 100 GETs per pipeline, a new hot key
+//! is requested several times before its SET lands, which swamps the policies' differences.)
+//!
+//! Each request is `GET key`; on a miss the client then `SET key <32-byte value> EX 1000000`
+//! (every key has a TTL so the `volatile-*` policies have candidates too). Requests are
+//! pipelined 100 GETs at a time, followed by one pipeline of the SETs for that batch's misses.
+//! The first 25% of each trace warms the cache and is not counted; the miss ratio is misses /
+//! requests over the rest.
 //!
 //! **Cache size.** InMemDB: `maxkeys 100000`. redis-server has no key cap, so its `maxmemory`
 //! is measured: a fresh redis-server is filled with exactly 100,000 keys written by the same
@@ -39,6 +54,8 @@ const BATCH: usize = 100;
 const VALUE: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
 const TTL: &[u8] = b"1000000";
 const WARMUP_FRACTION: f64 = 0.25;
+/// `--sim` clock speed: requests per millisecond of simulated time.
+const SIM_REQUESTS_PER_MS: usize = 400;
 
 const POLICIES: &[&str] = &[
     "noeviction",
@@ -55,31 +72,99 @@ const POLICIES: &[&str] = &[
     "redis-lfu",
 ];
 
-struct Opts {
+/// How a trace picks key ranks.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Zipf(alpha) over all keys, the same popularity order throughout.
+    Zipf(f64),
+    /// Uniform over a window of `w` consecutive keys (smaller than the cache) that slides one
+    /// key every `d` requests: the working set fits, but turns over continuously.
+    Window(usize, usize),
+}
+
+#[derive(Clone, Copy)]
+struct TraceSpec {
+    shape: Shape,
     requests: usize,
-    alphas: Vec<f64>,
+}
+
+impl TraceSpec {
+    /// `ALPHA` (Zipf) or `wW/D` (sliding window), each optionally `xN` for the number of
+    /// requests (`1.2x10000000`).
+    fn parse(t: &str, default_requests: usize) -> TraceSpec {
+        let (shape, requests) = match t.split_once('x') {
+            Some((s, n)) => (s, n.parse().expect("requests")),
+            None => (t, default_requests),
+        };
+        let num = |v: &str| v.parse::<f64>().expect("number");
+        let shape = match shape.strip_prefix('w') {
+            Some(w) => {
+                let (w, d) = w.split_once('/').expect("wW/D");
+                Shape::Window(num(w) as usize, num(d) as usize)
+            }
+            None => Shape::Zipf(num(shape)),
+        };
+        TraceSpec { shape, requests }
+    }
+
+    fn label(&self) -> String {
+        match self.shape {
+            Shape::Zipf(a) => format!("zipf {a:.1}"),
+            Shape::Window(w, d) => format!("window {}k sliding 1 key/{d} req", w / 1000),
+        }
+    }
+}
+
+/// The default columns. Zipf 1.2 is 10M requests long because at 2M the cache barely fills
+/// (misses are ~5%), so every policy sits at the first-request floor and nothing is compared.
+const TRACES: &[TraceSpec] = &[
+    TraceSpec {
+        shape: Shape::Zipf(0.8),
+        requests: 2_000_000,
+    },
+    TraceSpec {
+        shape: Shape::Zipf(1.0),
+        requests: 4_000_000,
+    },
+    TraceSpec {
+        shape: Shape::Zipf(1.2),
+        requests: 10_000_000,
+    },
+    TraceSpec {
+        shape: Shape::Window(80_000, 4),
+        requests: 2_000_000,
+    },
+    TraceSpec {
+        shape: Shape::Window(80_000, 2),
+        requests: 2_000_000,
+    },
+];
+
+struct Opts {
+    traces: Vec<TraceSpec>,
     policies: Vec<String>,
     sim: bool,
 }
 
 fn parse_opts() -> Opts {
     let mut o = Opts {
-        requests: 2_000_000,
-        alphas: vec![0.8, 1.0, 1.2],
+        traces: TRACES.to_vec(),
         policies: POLICIES.iter().map(|s| s.to_string()).collect(),
         sim: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut requests = None;
+    let mut traces = None;
     let mut i = 0;
     while i < args.len() {
         let val = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--requests" => {
-                o.requests = val.parse().expect("--requests N");
+                requests = Some(val.parse().expect("--requests N"));
                 i += 1;
             }
-            "--alphas" => {
-                o.alphas = val.split(',').map(|a| a.parse().expect("alpha")).collect();
+            "--traces" | "--alphas" => {
+                traces = Some(val);
                 i += 1;
             }
             "--policies" => {
@@ -97,11 +182,23 @@ fn parse_opts() -> Opts {
         }
         i += 1;
     }
+    if let Some(t) = traces {
+        let n = requests.unwrap_or(2_000_000);
+        o.traces = t.split(',').map(|t| TraceSpec::parse(t, n)).collect();
+    } else if let Some(n) = requests {
+        o.traces.iter_mut().for_each(|t| t.requests = n);
+    }
     o
 }
 
-/// Zipf(alpha) ranks over `KEYS` by inverse CDF, mapped through a fixed permutation to key ids.
-fn trace(alpha: f64, requests: usize, seed: u64) -> Vec<u32> {
+/// The key ids of a trace, seeded (the same trace for every policy). Ranks are mapped to ids
+/// through a fixed permutation so that popularity is not correlated with key order.
+fn trace(spec: TraceSpec, seed: u64) -> Vec<u32> {
+    let alpha = match spec.shape {
+        Shape::Zipf(a) => a,
+        Shape::Window(..) => 0.0,
+    };
+    // Zipf by inverse CDF.
     let mut cdf = Vec::with_capacity(KEYS);
     let mut acc = 0.0;
     for r in 1..=KEYS {
@@ -109,14 +206,25 @@ fn trace(alpha: f64, requests: usize, seed: u64) -> Vec<u32> {
         cdf.push(acc);
     }
     let mut rng = StdRng::seed_from_u64(seed);
-    (0..requests)
-        .map(|_| {
-            let u = rng.random::<f64>() * acc;
-            let rank = cdf.partition_point(|&c| c < u).min(KEYS - 1);
+    (0..spec.requests)
+        .map(|i| {
+            let rank = match spec.shape {
+                Shape::Zipf(_) => zipf_rank(&cdf, rng.random::<f64>() * acc),
+                Shape::Window(w, d) => (i / d + rng.random_range(0..w)) % KEYS,
+            };
             // 2654435761 is coprime with 10^6, so this is a bijection on 0..KEYS.
             ((rank as u64 * 2_654_435_761) % KEYS as u64) as u32
         })
         .collect()
+}
+
+/// Index of the first counted request.
+fn warmup(ids: &[u32]) -> usize {
+    (ids.len() as f64 * WARMUP_FRACTION) as usize
+}
+
+fn zipf_rank(cdf: &[f64], u: f64) -> usize {
+    cdf.partition_point(|&c| c < u).min(KEYS - 1)
 }
 
 fn key_name(id: u32, buf: &mut [u8; 12]) -> &[u8] {
@@ -386,17 +494,20 @@ fn simulate(policy: &str, ids: &[u32], count_from: usize) -> (u64, u64, u64) {
         "allkeys-lfu" => EvictPolicy::AllkeysLfu,
         "volatile-lfu" => EvictPolicy::VolatileLfu,
         "allkeys-s3fifo" => EvictPolicy::S3Fifo,
+        // Redis's approximated LRU, modelled by our LRU with the clock cut to whole seconds.
+        "redis-lru" => EvictPolicy::AllkeysLru,
         _ => return (0, 0, 0),
     };
+    let clock_ms = if policy == "redis-lru" { 1000 } else { 1 };
     let mut ks = Keyspace::with_seed(1, 1);
     ks.set_meta_policy(p.meta_policy(10, 1));
-    let start = Instant::now();
     let t0 = 1_700_000_000_000u64;
     let (mut reqs, mut misses, mut refused) = (0, 0, 0);
     let mut kb = [0u8; 12];
     for (i, &id) in ids.iter().enumerate() {
-        // Time advances as on the server: one "loop turn" per batch.
-        let now = t0 + start.elapsed().as_millis() as u64;
+        // A virtual clock, so the simulation is deterministic: time advances at
+        // SIM_REQUESTS_PER_MS, about what the server replays over loopback.
+        let now = (t0 + (i / SIM_REQUESTS_PER_MS) as u64) / clock_ms * clock_ms;
         let counted = i >= count_from;
         reqs += u64::from(counted);
         let k = key_name(id, &mut kb);
@@ -419,7 +530,11 @@ fn simulate(policy: &str, ids: &[u32], count_from: usize) -> (u64, u64, u64) {
 }
 
 fn main() {
-    let o = parse_opts();
+    let mut o = parse_opts();
+    if o.sim {
+        // Redis's LFU has no in-process model; `redis-lru` is modelled (see `simulate`).
+        o.policies.retain(|p| p != "redis-lfu");
+    }
     let want_redis = !o.sim && o.policies.iter().any(|p| p.starts_with("redis-"));
     let redis_mem = if want_redis {
         let m = redis_maxmemory_for_cache();
@@ -441,8 +556,7 @@ fn main() {
         .unwrap_or_default();
     let ncpu = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
-        "hit-ratio benchmark: {} requests, {} keys, cache {} keys ({}), first {:.0}% warm-up not counted",
-        o.requests,
+        "hit-ratio benchmark: {} keys, cache {} keys ({}), first {:.0}% of each trace warms up and is not counted",
         KEYS,
         CACHE,
         if o.sim {
@@ -461,18 +575,21 @@ fn main() {
             CACHE
         );
     }
-    let traces: Vec<(f64, Vec<u32>)> = o
-        .alphas
+    let traces: Vec<(String, Vec<u32>)> = o
+        .traces
         .iter()
         .enumerate()
-        .map(|(i, &a)| (a, trace(a, o.requests, 42 + i as u64)))
+        .map(|(i, &spec)| (spec.label(), trace(spec, 42 + i as u64)))
         .collect();
-    let count_from = (o.requests as f64 * WARMUP_FRACTION) as usize;
+    for (label, ids) in &traces {
+        println!("trace {label}: {} requests", ids.len());
+    }
     let mut rows = Vec::new();
     for policy in &o.policies {
         let mut cells = Vec::new();
         let mut notes = Vec::new();
-        for (alpha, ids) in &traces {
+        for (label, ids) in &traces {
+            let count_from = warmup(ids);
             let started = Instant::now();
             let (reqs, misses, refused, held) = if o.sim {
                 let (r, m, f) = simulate(policy, ids, count_from);
@@ -492,9 +609,12 @@ fn main() {
                 (r, m, f, c.dbsize())
             };
             let ratio = misses as f64 / reqs.max(1) as f64;
+            let secs = started.elapsed().as_secs_f64();
+            // How many times a second the cache is refilled (SETs/s over its size): above about
+            // one, a 1-second LRU clock cannot tell most keys' ages apart.
+            let turnover = ratio * ids.len() as f64 / secs / CACHE as f64;
             eprintln!(
-                "{policy:>16} alpha {alpha}: miss ratio {ratio:.4} ({misses}/{reqs}), refused SETs {refused}, keys held {held}, {:.1}s",
-                started.elapsed().as_secs_f64()
+                "{policy:>16} {label}: miss ratio {ratio:.4} ({misses}/{reqs}), refused SETs {refused}, keys held {held}, {secs:.1}s, cache turnover {turnover:.1}/s",
             );
             cells.push(format!("{ratio:.4}"));
             if policy.starts_with("redis-") {
@@ -514,13 +634,14 @@ fn main() {
         rows.push((name, cells, note));
     }
     println!();
-    let head: Vec<String> = o.alphas.iter().map(|a| format!("zipf {a:.1}")).collect();
+    let head: Vec<&str> = traces.iter().map(|(l, _)| l.as_str()).collect();
     println!("| policy | {} |", head.join(" | "));
     println!("|---|{}", "---:|".repeat(head.len()));
     // First requests of a key always miss, whatever the policy.
     let floor: Vec<String> = traces
         .iter()
         .map(|(_, ids)| {
+            let count_from = warmup(ids);
             let mut seen = vec![false; KEYS];
             let mut cold = 0u64;
             for (i, &id) in ids.iter().enumerate() {
