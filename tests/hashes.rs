@@ -21,16 +21,9 @@ use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use redis::{Connection, Value};
 
-use common::{IO_DEADLINE, RawConn, Server, encode, wait_until};
+use common::{IO_DEADLINE, RawConn, Server, bulk, encode, info_num, wait_until};
 
 // ---- helpers ----------------------------------------------------------------------------
-
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
 
 fn cmd(con: &mut Connection, args: &[&[u8]]) -> Value {
     let mut c = redis::cmd(std::str::from_utf8(args[0]).unwrap());
@@ -119,14 +112,8 @@ fn dbsize(con: &mut Connection) -> i64 {
     int(con, &[b"DBSIZE"])
 }
 
-fn info_field(con: &mut Connection, name: &str) -> i64 {
-    let info: String = redis::cmd("INFO").arg("stats").query(con).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("{name} not in INFO"))
-        .trim()
-        .parse()
-        .unwrap()
+fn info_stat(con: &mut Connection, name: &str) -> i64 {
+    info_num(con, "stats", name)
 }
 
 // ---- HSET / HMSET / HSETNX / HGET / HMGET --------------------------------------------------
@@ -1396,8 +1383,8 @@ fn reads_count_keyspace_hits_and_misses() {
     let mut con = srv.client();
     cmd(&mut con, &[b"HSET", b"h", b"a", b"1"]);
     let (hits, misses) = (
-        info_field(&mut con, "keyspace_hits"),
-        info_field(&mut con, "keyspace_misses"),
+        info_stat(&mut con, "keyspace_hits"),
+        info_stat(&mut con, "keyspace_misses"),
     );
     cmd(&mut con, &[b"HGET", b"h", b"a"]);
     cmd(&mut con, &[b"HGET", b"h", b"zz"]); // a hit: the key exists
@@ -1406,8 +1393,8 @@ fn reads_count_keyspace_hits_and_misses() {
     // Writes do not count.
     cmd(&mut con, &[b"HSET", b"h", b"b", b"1"]);
     cmd(&mut con, &[b"HDEL", b"nokey", b"b"]);
-    assert_eq!(info_field(&mut con, "keyspace_hits"), hits + 2);
-    assert_eq!(info_field(&mut con, "keyspace_misses"), misses + 2);
+    assert_eq!(info_stat(&mut con, "keyspace_hits"), hits + 2);
+    assert_eq!(info_stat(&mut con, "keyspace_misses"), misses + 2);
 }
 
 // ---- needs other families --------------------------------------------------------------------

@@ -13,50 +13,9 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{RawConn, Server, wait_until};
-
-fn int(n: i64) -> Vec<u8> {
-    format!(":{n}\r\n").into_bytes()
-}
-
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-fn err(text: &str) -> Vec<u8> {
-    format!("-{text}\r\n").into_bytes()
-}
-
-fn int_of(r: &[u8]) -> i64 {
-    let s = std::str::from_utf8(r).expect("utf8");
-    assert!(s.starts_with(':'), "not an integer reply: {s:?}");
-    s[1..].trim_end().parse().expect("integer")
-}
-
-/// Creates `key` holding the string "value:0" padded or cut to `size` bytes (0 = unpadded):
-/// DEBUG POPULATE makes `__mk:0`, RENAME gives it any (binary) name.
-fn make_sized(c: &mut RawConn, key: &[u8], size: usize) {
-    let size = size.to_string();
-    let mut args: Vec<&[u8]> = vec![b"DEBUG", b"POPULATE", b"1", b"__mk"];
-    if size != "0" {
-        args.push(size.as_bytes());
-    }
-    c.send_cmd(&args);
-    c.expect(b"+OK\r\n");
-    c.send_cmd(&[b"RENAME", b"__mk:0", key]);
-    c.expect(b"+OK\r\n");
-}
-
-fn make(c: &mut RawConn, key: &[u8]) {
-    make_sized(c, key, 0);
-}
-
-fn query_int(c: &mut RawConn, args: &[&[u8]]) -> i64 {
-    int_of(&c.cmd(args))
-}
+use common::{
+    RawConn, Server, bulk, err, info_num, int, int_reply, make, make_sized, query_int, wait_until,
+};
 
 fn keys_of(con: &mut redis::Connection, pattern: &[u8]) -> HashSet<Vec<u8>> {
     redis::cmd("KEYS").arg(pattern).query(con).unwrap()
@@ -86,14 +45,6 @@ fn scan_all(con: &mut redis::Connection, extra: &[&str]) -> (Vec<Vec<u8>>, usize
         }
         cursor = next;
     }
-}
-
-fn info_field(c: &mut RawConn, section: &[u8], name: &str) -> Option<String> {
-    let r = c.cmd(&[b"INFO", section]);
-    let text = String::from_utf8_lossy(&r).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .map(|v| v.trim_end().to_string())
 }
 
 #[test]
@@ -254,7 +205,7 @@ fn rename_moves_ttl_and_drops_target_ttl() {
     c.expect(&int(-1));
     // The renamed key keeps its access metadata: an idle key stays idle.
     c.send_cmd(&[b"OBJECT", b"IDLETIME", b"dst"]);
-    let idle = int_of(&c.read_reply());
+    let idle = int_reply(&c.read_reply());
     assert!((0..=1).contains(&idle));
 }
 
@@ -659,23 +610,14 @@ fn touch_counts_and_resets_idle_time() {
     c.send_cmd(&[b"OBJECT", b"IDLETIME", b"a"]);
     c.expect(&int(0));
     // Lookups count hits and misses.
-    let hits = info_field(&mut c, b"stats", "keyspace_hits").unwrap();
-    let misses = info_field(&mut c, b"stats", "keyspace_misses").unwrap();
+    let hits: u64 = info_num(&mut c, "stats", "keyspace_hits");
+    let misses: u64 = info_num(&mut c, "stats", "keyspace_misses");
     c.send_cmd(&[b"TOUCH", b"a", b"nokey"]);
     c.expect(&int(1));
+    assert_eq!(info_num::<u64>(&mut c, "stats", "keyspace_hits"), hits + 1);
     assert_eq!(
-        info_field(&mut c, b"stats", "keyspace_hits")
-            .unwrap()
-            .parse::<u64>()
-            .unwrap(),
-        hits.parse::<u64>().unwrap() + 1
-    );
-    assert_eq!(
-        info_field(&mut c, b"stats", "keyspace_misses")
-            .unwrap()
-            .parse::<u64>()
-            .unwrap(),
-        misses.parse::<u64>().unwrap() + 1
+        info_num::<u64>(&mut c, "stats", "keyspace_misses"),
+        misses + 1
     );
 }
 
@@ -705,7 +647,7 @@ fn object_subcommands() {
     c.send_cmd(&[b"OBJECT", b"IDLETIME", b"short"]);
     c.expect(&err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
     c.send_cmd(&[b"OBJECT", b"FREQ", b"short"]);
-    let freq = int_of(&c.read_reply());
+    let freq = int_reply(&c.read_reply());
     assert!((0..=255).contains(&freq), "{freq}");
     c.send_cmd(&[b"CONFIG", b"SET", b"maxmemory-policy", b"noeviction"]);
     c.expect(b"+OK\r\n");

@@ -12,17 +12,9 @@ mod common;
 
 use std::io::Write;
 
-use common::{RawConn, Server, encode};
+use common::{Server, bulk, client_id, encode};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-
-/// `$<len>\r\n<payload>\r\n`
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
 
 #[test]
 fn pipeline_of_10000_commands_in_one_write() {
@@ -317,12 +309,6 @@ fn hello_body(proto: i64, id: i64) -> Vec<u8> {
         b"*0\r\n".to_vec(),
     ]
     .concat()
-}
-
-fn client_id(c: &mut RawConn) -> i64 {
-    let r = c.cmd(&[b"CLIENT", b"ID"]);
-    let s = std::str::from_utf8(&r).expect("utf8");
-    s.trim_start_matches(':').trim_end().parse().expect("id")
 }
 
 #[test]

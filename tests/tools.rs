@@ -37,26 +37,8 @@ const RUN_DEADLINE: Duration = Duration::from_secs(60);
 /// Deadline for one expected piece of terminal output.
 const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
 
-/// Path of an external tool, or `None` (test skipped) when it is missing;
-/// with `CI=true` a missing tool fails the test instead, as in
-/// `common::external_tool`, but naming the right package.
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{name} is not installed but CI=true: install {package} (see .ci/run)");
-        }
-        eprintln!("skipped: {name} not installed (apt-get install {package})");
-    }
-    found
-}
-
 fn redis_cli() -> Option<PathBuf> {
-    tool("redis-cli", "redis-tools")
+    common::external_tool("redis-cli")
 }
 
 /// Output of a finished tool.
@@ -902,7 +884,7 @@ fn command_docs_arguments_are_well_formed() {
 
 #[test]
 fn redis_benchmark_runs_to_the_end() {
-    let Some(bench) = tool("redis-benchmark", "redis-tools") else {
+    let Some(bench) = common::external_tool("redis-benchmark") else {
         return;
     };
     let srv = Server::start(&[]);
@@ -957,7 +939,7 @@ fn redis_benchmark_runs_to_the_end() {
 
 #[test]
 fn nc_inline_ping() {
-    let Some(nc) = tool("nc", "netcat-openbsd") else {
+    let Some(nc) = common::external_tool_from("nc", "netcat-openbsd") else {
         return;
     };
     let srv = Server::start(&[]);
