@@ -16,8 +16,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{
-    IO_DEADLINE, RawConn, Server, bulk, bulk_payload, client_id, info_field, info_num, info_value,
-    text, wait_until,
+    IO_DEADLINE, RawConn, Server, bulk, bulk_payload, client_id, connected_clients, info_field,
+    info_value, text, wait_until,
 };
 
 /// Payload of a RESP2 bulk reply as text.
@@ -31,11 +31,6 @@ fn fields(line: &str) -> HashMap<String, String> {
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-/// Connected clients as the server counts them (this connection included).
-fn connected_clients(c: &mut RawConn) -> i64 {
-    info_num(c, "clients", "connected_clients")
 }
 
 #[test]

@@ -1019,138 +1019,56 @@ fn watch_sees_key_changes() {
     let s = Server::start(&[]);
     let mut w = s.raw();
     let mut c = s.raw();
-    let mut check =
-        |setup: &[&[&[u8]]], watch_db: &[u8], key: &[u8], change: &[&[u8]], dirty: bool| {
-            for cmd in setup {
-                c.send_cmd(cmd);
-                let _ = c.read_reply();
-            }
-            w.send_cmd(&[b"SELECT", watch_db]);
-            w.expect(b"+OK\r\n");
-            w.send_cmd(&[b"WATCH", key]);
-            w.expect(b"+OK\r\n");
-            c.send_cmd(change);
+    let args =
+        |line: &'static str| -> Vec<&'static [u8]> { line.split(' ').map(str::as_bytes).collect() };
+    // (setup commands, db the watcher selects, key it watches, the command under test,
+    // whether the watcher's EXEC then fails)
+    for (setup, watch_db, key, change, dirty) in [
+        ("HSET k f v", "0", "k", "EXPIRE k 100", true),
+        ("HSET k f v", "0", "k", "EXPIRE nokey 100", false),
+        ("HSET k f v; EXPIRE k 100", "0", "k", "PERSIST k", true),
+        ("HSET k f v", "0", "k", "PERSIST k", false),
+        ("HSET a f v", "0", "k", "RENAME a k", true),
+        ("HSET k f v", "0", "k", "RENAME k b", true),
+        ("HSET k f v", "0", "k", "DEL k", true),
+        ("HSET k f v", "0", "k", "DEL nokey", false),
+        ("HSET a f v", "1", "a", "COPY a a DB 1", true),
+        ("HSET a f v", "1", "a", "MOVE a 1", true),
+        ("HSET a f v", "0", "a", "MOVE a 1", true),
+        // SWAPDB: a watched key that exists in either db changes; one in neither does not.
+        ("HSET a f v", "1", "a", "SWAPDB 0 1", true),
+        ("HSET a f v", "0", "a", "SWAPDB 0 1", true),
+        ("HSET a f v", "0", "zz", "SWAPDB 0 1", false),
+        ("HSET a f v", "2", "a", "SWAPDB 0 1", false),
+    ] {
+        for cmd in setup.split("; ") {
+            c.send_cmd(&args(cmd));
             let _ = c.read_reply();
-            w.send_cmd(&[b"MULTI"]);
-            w.expect(b"+OK\r\n");
-            w.send_cmd(&[b"PING"]);
-            w.expect(b"+QUEUED\r\n");
-            w.send_cmd(&[b"EXEC"]);
-            let want: &[u8] = if dirty {
-                b"*-1\r\n"
-            } else {
-                b"*1\r\n+PONG\r\n"
-            };
-            w.expect(want);
-            c.send_cmd(&[b"FLUSHALL"]);
-            c.expect(b"+OK\r\n");
+        }
+        w.send_cmd(&[b"SELECT", watch_db.as_bytes()]);
+        w.expect(b"+OK\r\n");
+        w.send_cmd(&[b"WATCH", key.as_bytes()]);
+        w.expect(b"+OK\r\n");
+        c.send_cmd(&args(change));
+        let _ = c.read_reply();
+        w.send_cmd(&[b"MULTI"]);
+        w.expect(b"+OK\r\n");
+        w.send_cmd(&[b"PING"]);
+        w.expect(b"+QUEUED\r\n");
+        let want: &[u8] = if dirty {
+            b"*-1\r\n"
+        } else {
+            b"*1\r\n+PONG\r\n"
         };
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"EXPIRE", b"k", b"100"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"EXPIRE", b"nokey", b"100"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"], &[b"EXPIRE", b"k", b"100"]],
-        b"0",
-        b"k",
-        &[b"PERSIST", b"k"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"PERSIST", b"k"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"RENAME", b"a", b"k"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"RENAME", b"k", b"b"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"DEL", b"k"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"DEL", b"nokey"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"1",
-        b"a",
-        &[b"COPY", b"a", b"a", b"DB", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"1",
-        b"a",
-        &[b"MOVE", b"a", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"a",
-        &[b"MOVE", b"a", b"1"],
-        true,
-    );
-    // SWAPDB: a watched key that exists in either db changes; one in neither does not.
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"1",
-        b"a",
-        &[b"SWAPDB", b"0", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"a",
-        &[b"SWAPDB", b"0", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"zz",
-        &[b"SWAPDB", b"0", b"1"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"2",
-        b"a",
-        &[b"SWAPDB", b"0", b"1"],
-        false,
-    );
+        let got = w.cmd(&[b"EXEC"]);
+        assert!(
+            got == want,
+            "{change} (watching {key} in db {watch_db}): EXEC gave {}",
+            common::show(&got)
+        );
+        c.send_cmd(&[b"FLUSHALL"]);
+        c.expect(b"+OK\r\n");
+    }
 }
 
 /// Hash keys through the type-agnostic commands.

@@ -59,22 +59,11 @@ fn bgrewriteaof(con: &mut redis::Connection) {
 
 /// Children of `pid` that are zombies (exited, not reaped).
 fn zombie_children(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        // "pid (comm) S ppid ..."; comm may contain spaces and parens.
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let mut f = stat[close + 1..].split_whitespace();
-        let (state, ppid) = (f.next(), f.next().and_then(|p| p.parse::<u32>().ok()));
-        if ppid == Some(pid) && state == Some("Z") {
-            out.push(stat.split(' ').next().unwrap().parse().unwrap());
-        }
-    }
-    out
+    common::child_processes(pid)
+        .into_iter()
+        .filter(|(_, state)| state == "Z")
+        .map(|(child, _)| child)
+        .collect()
 }
 
 /// Spawn the binary directly (for servers expected to refuse to start) and

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 use std::time::Duration;
 
-use common::{IO_DEADLINE, Server, config_set, dbsize, set, wait_until};
+use common::{IO_DEADLINE, Server, child_processes, config_set, dbsize, set, wait_until};
 
 /// 100 keys × 20 ms: a rewrite takes about 2 s.
 const KEY_DELAY_US: &str = "20000";
@@ -41,25 +41,6 @@ fn fill(con: &mut redis::Connection) {
     for i in 0..KEYS {
         set(con, format!("k{i}"), i);
     }
-}
-
-/// (pid, state) of the processes whose parent is `pid`.
-fn children(pid: u32) -> Vec<(u32, String)> {
-    let mut out = Vec::new();
-    for e in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let mut f = stat[close + 1..].split_whitespace();
-        let state = f.next().unwrap_or("").to_string();
-        if f.next().and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
-            out.push((stat.split(' ').next().unwrap().parse().unwrap(), state));
-        }
-    }
-    out
 }
 
 fn process_exists(pid: u32) -> bool {
@@ -88,7 +69,7 @@ fn start_rewrite(s: &Server, con: &mut redis::Connection) -> u32 {
     assert_eq!(r, "Background append only file rewriting started");
     let mut child = 0;
     assert!(wait_until(IO_DEADLINE, || {
-        child = children(s.pid()).first().map_or(0, |c| c.0);
+        child = child_processes(s.pid()).first().map_or(0, |c| c.0);
         child != 0 && temp_file(s, child).exists()
     }));
     child
@@ -107,7 +88,7 @@ fn second_bgrewriteaof_while_one_runs() {
     assert_ne!(aof_info(&mut con, "aof_current_rewrite_time_sec"), "-1");
     wait_rewrite_over(&mut con);
     assert_eq!(aof_info(&mut con, "aof_last_bgrewrite_status"), "ok");
-    assert!(children(s.pid()).is_empty(), "child not reaped");
+    assert!(child_processes(s.pid()).is_empty(), "child not reaped");
 }
 
 #[test]
@@ -125,7 +106,7 @@ fn killed_child_leaves_the_old_aof_and_reports_err() {
     assert_eq!(aof_info(&mut con, "aof_last_bgrewrite_status"), "err");
     assert_eq!(aof_info(&mut con, "aof_rewrites_consecutive_failures"), "1");
     assert!(!temp_file(&s, child).exists(), "temp file left behind");
-    assert!(children(s.pid()).is_empty(), "child not reaped");
+    assert!(child_processes(s.pid()).is_empty(), "child not reaped");
     assert_eq!(fs::read(s.dir().join("appendonly.aof")).unwrap(), aof);
     assert!(
         s.log_tail(20)

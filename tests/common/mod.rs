@@ -273,6 +273,11 @@ pub fn make(c: &mut RawConn, key: &[u8]) {
 
 // ---- CLIENT ------------------------------------------------------------------
 
+/// Connected clients as the server counts them (`c` included).
+pub fn connected_clients(c: &mut RawConn) -> i64 {
+    info_num(c, "clients", "connected_clients")
+}
+
 /// CLIENT ID of this connection.
 pub fn client_id(c: &mut RawConn) -> i64 {
     int_reply(&c.cmd(&[b"CLIENT", b"ID"]))
@@ -560,6 +565,27 @@ pub fn die_with_parent(cmd: &mut Command) -> &mut Command {
             Ok(())
         })
     }
+}
+
+/// (pid, state letter) of the processes whose parent is `pid`, from /proc.
+pub fn child_processes(pid: u32) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for e in fs::read_dir("/proc").expect("read /proc").flatten() {
+        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) S ppid ..."; comm may contain spaces and parens.
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let mut f = stat[close + 1..].split_whitespace();
+        let state = f.next().unwrap_or("").to_string();
+        if f.next().and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
+            let child = stat.split(' ').next().and_then(|p| p.parse().ok());
+            out.push((child.expect("pid in /proc/*/stat"), state));
+        }
+    }
+    out
 }
 
 /// One PING round trip; returns the pid from INFO server if it was a PONG.
@@ -856,11 +882,28 @@ pub fn external_tool_from(name: &str, package: &str) -> Option<PathBuf> {
 /// Run a command to completion with a deadline; returns (status, stdout,
 /// stderr). Past the deadline the command is killed and the test fails.
 pub fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> (ExitStatus, String, String) {
+    run_with_input(cmd, None, deadline)
+}
+
+/// `run_with_deadline`, with `stdin` (if any) as the command's input. Input
+/// and output go through files, so no pipe can fill up and stall it.
+pub fn run_with_input(
+    cmd: &mut Command,
+    stdin: Option<&[u8]>,
+    deadline: Duration,
+) -> (ExitStatus, String, String) {
     let out_dir = temp_dir("cmd");
     let out_path = out_dir.join("stdout");
     let err_path = out_dir.join("stderr");
+    match stdin {
+        Some(input) => {
+            let in_path = out_dir.join("stdin");
+            fs::write(&in_path, input).expect("write stdin file");
+            cmd.stdin(File::open(&in_path).expect("stdin file"))
+        }
+        None => cmd.stdin(Stdio::null()),
+    };
     let mut child = cmd
-        .stdin(Stdio::null())
         .stdout(File::create(&out_path).expect("stdout file"))
         .stderr(File::create(&err_path).expect("stderr file"))
         .spawn()
@@ -876,8 +919,8 @@ pub fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> (ExitStatus, 
         eprintln!("{cmd:?} killed after {deadline:?}");
         st
     });
-    let stdout = fs::read_to_string(&out_path).unwrap_or_default();
-    let stderr = fs::read_to_string(&err_path).unwrap_or_default();
+    let read = |p: &Path| text(&fs::read(p).unwrap_or_default());
+    let (stdout, stderr) = (read(&out_path), read(&err_path));
     let _ = fs::remove_dir_all(&out_dir);
     assert!(
         status.signal().is_none(),
