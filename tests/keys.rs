@@ -838,179 +838,76 @@ fn hset(c: &mut RawConn, key: &[u8]) {
     c.expect(&int(1));
 }
 
-/// Sends `cmd`, expects `reply`, then exactly `events` (channel, key) on the subscriber.
-fn expect_events(
-    c: &mut RawConn,
-    sub: &mut RawConn,
-    cmd: &[&[u8]],
-    reply: &[u8],
-    events: &[(&str, &str)],
-) {
-    c.send_cmd(cmd);
-    c.expect(reply);
-    for (channel, key) in events {
-        let m = bulks(&sub.read_reply());
-        let got = (
-            String::from_utf8_lossy(&m[2]).into_owned(),
-            String::from_utf8_lossy(&m[3]).into_owned(),
-        );
-        let shown: Vec<_> = cmd.iter().map(|a| String::from_utf8_lossy(a)).collect();
-        assert_eq!(
-            got,
-            (channel.to_string(), key.to_string()),
-            "after {shown:?}"
-        );
+/// A client and a subscriber to every keyevent channel, on one server.
+struct KeyEvents {
+    c: RawConn,
+    sub: RawConn,
+}
+
+impl KeyEvents {
+    /// Sends `line` (split on spaces) through the client and expects `reply`, then expects
+    /// `events` on the subscriber, in order: "0:hset h" is `h` published on
+    /// `__keyevent@0__:hset`.
+    fn expect(&mut self, line: &str, reply: &[u8], events: &[&str]) {
+        let cmd: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        self.c.send_cmd(&cmd);
+        self.c.expect(reply);
+        for event in events {
+            let (channel, key) = event.split_once(' ').expect("\"<db>:<event> <key>\"");
+            let (db, name) = channel.split_once(':').expect("\"<db>:<event>\"");
+            let m = bulks(&self.sub.read_reply());
+            let got = (
+                String::from_utf8_lossy(&m[2]).into_owned(),
+                String::from_utf8_lossy(&m[3]).into_owned(),
+            );
+            let want = (format!("__keyevent@{db}__:{name}"), key.to_string());
+            assert_eq!(got, want, "after {line:?}");
+        }
     }
 }
 
-/// Events as db.c and expire.c fire them, seen by a keyevent subscriber on every db; no-ops
-/// fire nothing.
 #[test]
 fn keyspace_events() {
     let s = Server::start(&["--notify-keyspace-events", "KEA"]);
     let mut sub = s.raw();
     sub.send_cmd(&[b"PSUBSCRIBE", b"__keyevent@*__:*"]);
     sub.read_reply();
-    let mut c = s.raw();
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"h", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "h")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"RENAME", b"h", b"h2"],
+    let mut k = KeyEvents { c: s.raw(), sub };
+    k.expect("HSET h f v", &int(1), &["0:hset h"]);
+    k.expect(
+        "RENAME h h2",
         b"+OK\r\n",
-        &[
-            ("__keyevent@0__:rename_from", "h"),
-            ("__keyevent@0__:rename_to", "h2"),
-        ],
+        &["0:rename_from h", "0:rename_to h2"],
     );
-    expect_events(&mut c, &mut sub, &[b"RENAMENX", b"h2", b"h2"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"COPY", b"h2", b"h3"],
-        &int(1),
-        &[("__keyevent@0__:copy_to", "h3")],
-    );
-    expect_events(&mut c, &mut sub, &[b"COPY", b"h2", b"h3"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"COPY", b"h2", b"h4", b"DB", b"1"],
-        &int(1),
-        &[("__keyevent@1__:copy_to", "h4")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"MOVE", b"h3", b"2"],
-        &int(1),
-        &[
-            ("__keyevent@0__:move_from", "h3"),
-            ("__keyevent@2__:move_to", "h3"),
-        ],
-    );
-    expect_events(&mut c, &mut sub, &[b"MOVE", b"nokey", b"2"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"h2", b"100"],
-        &int(1),
-        &[("__keyevent@0__:expire", "h2")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"h2", b"50", b"GT"],
-        &int(0),
-        &[],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"PERSIST", b"h2"],
-        &int(1),
-        &[("__keyevent@0__:persist", "h2")],
-    );
-    expect_events(&mut c, &mut sub, &[b"PERSIST", b"h2"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"nokey", b"100"],
-        &int(0),
-        &[],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"h2", b"-1"],
-        &int(1),
-        &[("__keyevent@0__:del", "h2")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"d", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "d")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"DEL", b"d", b"d", b"nokey"],
-        &int(1),
-        &[("__keyevent@0__:del", "d")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"u", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "u")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"UNLINK", b"u"],
-        &int(1),
-        &[("__keyevent@0__:del", "u")],
-    );
-    expect_events(&mut c, &mut sub, &[b"TOUCH", b"h2", b"nokey"], &int(0), &[]);
+    k.expect("RENAMENX h2 h2", &int(0), &[]);
+    k.expect("COPY h2 h3", &int(1), &["0:copy_to h3"]);
+    k.expect("COPY h2 h3", &int(0), &[]);
+    k.expect("COPY h2 h4 DB 1", &int(1), &["1:copy_to h4"]);
+    k.expect("MOVE h3 2", &int(1), &["0:move_from h3", "2:move_to h3"]);
+    k.expect("MOVE nokey 2", &int(0), &[]);
+    k.expect("EXPIRE h2 100", &int(1), &["0:expire h2"]);
+    k.expect("EXPIRE h2 50 GT", &int(0), &[]);
+    k.expect("PERSIST h2", &int(1), &["0:persist h2"]);
+    k.expect("PERSIST h2", &int(0), &[]);
+    k.expect("EXPIRE nokey 100", &int(0), &[]);
+    k.expect("EXPIRE h2 -1", &int(1), &["0:del h2"]);
+    k.expect("HSET d f v", &int(1), &["0:hset d"]);
+    k.expect("DEL d d nokey", &int(1), &["0:del d"]);
+    k.expect("HSET u f v", &int(1), &["0:hset u"]);
+    k.expect("UNLINK u", &int(1), &["0:del u"]);
+    k.expect("TOUCH h2 nokey", &int(0), &[]);
     // Expiry fires "expired" once, from whichever path reclaims the key first.
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"e", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "e")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"PEXPIRE", b"e", b"10"],
-        &int(1),
-        &[("__keyevent@0__:expire", "e")],
-    );
-    let m = bulks(&sub.read_reply());
+    k.expect("HSET e f v", &int(1), &["0:hset e"]);
+    k.expect("PEXPIRE e 10", &int(1), &["0:expire e"]);
+    let m = bulks(&k.sub.read_reply());
     assert_eq!(
         (&m[2][..], &m[3][..]),
         (&b"__keyevent@0__:expired"[..], &b"e"[..])
     );
-    c.send_cmd(&[b"EXISTS", b"e"]);
-    c.expect(&int(0));
+    k.c.send_cmd(&[b"EXISTS", b"e"]);
+    k.c.expect(&int(0));
     // Nothing else is pending: the next event is the one we cause now.
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"last", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "last")],
-    );
+    k.expect("HSET last f v", &int(1), &["0:hset last"]);
 }
 
 /// Changes by these commands fail a WATCHer's EXEC; no-ops do not.
