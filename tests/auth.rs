@@ -9,24 +9,12 @@
 mod common;
 
 use std::net::IpAddr;
-use std::process::Command;
 use std::time::Duration;
 
-use common::{IO_DEADLINE, RawConn, Server, free_port, run_with_deadline};
+use common::{IO_DEADLINE, RawConn, Server, field, free_port, run_with_deadline, text};
 
 const NOAUTH: &[u8] = b"-NOAUTH Authentication required.\r\n";
 const WRONGPASS: &[u8] = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n";
-
-fn text(r: &[u8]) -> String {
-    String::from_utf8_lossy(r).into_owned()
-}
-
-fn field(line: &str, key: &str) -> String {
-    line.split_whitespace()
-        .find_map(|f| f.strip_prefix(&format!("{key}=")))
-        .unwrap_or_default()
-        .to_string()
-}
 
 #[test]
 fn auth_without_a_password_configured() {
@@ -62,9 +50,7 @@ fn start_with_password(pass: &str) -> Server {
 fn requirepass_from_the_command_line() {
     let port = free_port();
     let dir = common::temp_dir("auth");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inmemdb"))
-        .args(["--port", &port.to_string(), "--dir"])
-        .arg(&dir)
+    let mut child = common::server_command(port, &dir)
         .args(["--requirepass", "cli-pass"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -289,13 +275,9 @@ fn bad_rename_command_fails_startup() {
         (["nosuch", "x"], "No such command in rename-command"),
         (["ping", "echo"], "Target command name already exists"),
     ] {
-        let port = free_port().to_string();
         let dir = common::temp_dir("rename");
         let (status, out, err) = run_with_deadline(
-            Command::new(env!("CARGO_BIN_EXE_inmemdb"))
-                .args(["--port", &port, "--dir"])
-                .arg(&dir)
-                .args(["--rename-command", args[0], args[1]]),
+            common::server_command(free_port(), &dir).args(["--rename-command", args[0], args[1]]),
             Duration::from_secs(10),
         );
         let _ = std::fs::remove_dir_all(&dir);

@@ -15,30 +15,14 @@ use std::collections::HashMap;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{IO_DEADLINE, RawConn, Server, wait_until};
-
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-fn int_reply(r: &[u8]) -> i64 {
-    let s = std::str::from_utf8(r).expect("utf8");
-    assert!(s.starts_with(':'), "not an integer reply: {s:?}");
-    s[1..].trim_end().parse().expect("integer")
-}
+use common::{
+    IO_DEADLINE, RawConn, Server, bulk, bulk_payload, client_id, connected_clients, info_field,
+    info_value, text, wait_until,
+};
 
 /// Payload of a RESP2 bulk reply as text.
 fn bulk_text(r: &[u8]) -> String {
-    assert!(r.starts_with(b"$"), "not a bulk reply: {}", common::show(r));
-    let nl = r.iter().position(|&b| b == b'\n').expect("header");
-    String::from_utf8_lossy(&r[nl + 1..r.len() - 2]).into_owned()
-}
-
-fn client_id(c: &mut RawConn) -> i64 {
-    int_reply(&c.cmd(&[b"CLIENT", b"ID"]))
+    text(&bulk_payload(r))
 }
 
 /// `key=value` fields of one CLIENT LIST / CLIENT INFO line.
@@ -47,20 +31,6 @@ fn fields(line: &str) -> HashMap<String, String> {
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-fn info_field(info: &str, name: &str) -> Option<String> {
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .map(|v| v.trim_end().to_string())
-}
-
-/// Connected clients as the server counts them (this connection included).
-fn connected_clients(c: &mut RawConn) -> i64 {
-    let info = bulk_text(&c.cmd(&[b"INFO", b"clients"]));
-    info_field(&info, "connected_clients")
-        .and_then(|v| v.parse().ok())
-        .expect("connected_clients")
 }
 
 #[test]
@@ -276,10 +246,7 @@ fn time_is_unix_seconds_and_micros() {
     let srv = Server::start(&[]);
     let mut con = srv.client();
     let (secs, micros): (u64, u64) = redis::cmd("TIME").query(&mut con).expect("TIME");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
+    let now = common::unix_ms() / 1000;
     assert!(secs.abs_diff(now) <= 5, "TIME {secs} vs {now}");
     assert!(micros < 1_000_000);
 }
@@ -487,17 +454,17 @@ fn info_sections() {
 
     let server = bulk_text(&c.cmd(&[b"INFO", b"server"]));
     assert_eq!(sections(&server), ["Server"]);
-    assert!(info_field(&server, "redis_version").is_some(), "{server}");
+    assert!(info_value(&server, "redis_version").is_some(), "{server}");
     assert_eq!(
-        info_field(&server, "inmemdb_version").as_deref(),
+        info_value(&server, "inmemdb_version").as_deref(),
         Some(env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(
-        info_field(&server, "process_id"),
+        info_value(&server, "process_id"),
         Some(srv.pid().to_string())
     );
     assert_eq!(
-        info_field(&server, "tcp_port"),
+        info_value(&server, "tcp_port"),
         Some(srv.port().to_string())
     );
 
@@ -531,11 +498,7 @@ fn maxclients_rejects_extra_connections() {
     let mut c4 = srv.raw();
     c4.send(b"PING\r\n");
     c4.expect(b"+PONG\r\n");
-    let stats = bulk_text(&c1.cmd(&[b"INFO", b"stats"]));
-    assert_eq!(
-        info_field(&stats, "rejected_connections").as_deref(),
-        Some("1")
-    );
+    assert_eq!(info_field(&mut c1, "stats", "rejected_connections"), "1");
 }
 
 #[test]

@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{RawConn, Server, contains, show, wait_until};
+use common::{RawConn, Server, contains, info_num, int_reply, show, wait_until};
 
 const OOM: &[u8] = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n";
 
@@ -60,27 +60,13 @@ fn fill(c: &mut RawConn, prefix: &str, range: std::ops::Range<usize>, ttl_s: Opt
     }
 }
 
-fn int_reply(r: &[u8]) -> i64 {
-    assert_eq!(r.first(), Some(&b':'), "{}", show(r));
-    std::str::from_utf8(&r[1..r.len() - 2])
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 fn dbsize(c: &mut RawConn) -> i64 {
     int_reply(&c.cmd(&[b"DBSIZE"]))
 }
 
-fn info_field(c: &mut RawConn, field: &str) -> u64 {
-    let r = c.cmd(&[b"INFO", b"everything"]);
-    let text = String::from_utf8_lossy(&r).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in INFO"))
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("{field} is not a number"))
+/// A numeric field of INFO everything.
+fn info_u64(c: &mut RawConn, field: &str) -> u64 {
+    info_num(c, "everything", field)
 }
 
 /// Which of `keys` exist (MGET: non-nil).
@@ -111,7 +97,7 @@ fn every_policy_keeps_dbsize_under_maxkeys() {
                 (round + 1) * 500
             );
         }
-        let evicted = info_field(&mut c, "evicted_keys");
+        let evicted = info_u64(&mut c, "evicted_keys");
         assert!(evicted >= 19_000, "{policy}: evicted_keys {evicted}");
         assert!(contains(&c.cmd(&[b"PING"]), b"PONG"));
     }
@@ -195,7 +181,7 @@ fn noeviction_refuses_writes_with_exact_oom_error() {
     c.send_cmd(&[b"GET", b"k999"]);
     c.expect(b"$1\r\nv\r\n");
     assert_eq!(dbsize(&mut c), 1000);
-    assert_eq!(info_field(&mut c, "evicted_keys"), 0);
+    assert_eq!(info_u64(&mut c, "evicted_keys"), 0);
     // The same error for the memory limit.
     c.send_cmd(&[b"CONFIG", b"SET", b"maxkeys", b"0"]);
     c.expect(b"+OK\r\n");
@@ -232,7 +218,7 @@ fn maxmemory_64mb_holds_under_500mb_of_writes() {
                 assert_eq!(r, b"+OK\r\n", "{policy}: {}", show(&r));
             }
             if batch % 25 == 0 {
-                let used = info_field(&mut c, "used_memory");
+                let used = info_u64(&mut c, "used_memory");
                 max_used = max_used.max(used);
                 // One pipeline (10 values) may land between two eviction checks.
                 assert!(
@@ -241,14 +227,14 @@ fn maxmemory_64mb_holds_under_500mb_of_writes() {
                 );
             }
         }
-        let used = info_field(&mut c, "used_memory");
-        let rss = info_field(&mut c, "used_memory_rss");
+        let used = info_u64(&mut c, "used_memory");
+        let rss = info_u64(&mut c, "used_memory_rss");
         assert!(used <= LIMIT + 10 * VALUE as u64 + (1 << 20), "{used}");
         assert!(
             (rss as f64) < 1.5 * LIMIT as f64,
             "{policy}: RSS {rss} vs limit {LIMIT} (used {used}, max seen {max_used})"
         );
-        assert!(info_field(&mut c, "evicted_keys") > 4000);
+        assert!(info_u64(&mut c, "evicted_keys") > 4000);
         // The data that is left is intact.
         let n = dbsize(&mut c);
         assert!((500..=700).contains(&n), "{policy}: {n} keys");
@@ -267,11 +253,11 @@ fn config_set_lowering_maxkeys_evicts_in_slices_while_serving() {
     let mut other = s.raw();
     assert!(contains(&other.cmd(&[b"PING"]), b"PONG"));
     assert!(wait_until(Duration::from_secs(20), || dbsize(&mut other) <= 1000));
-    assert!(info_field(&mut c, "evicted_keys") >= 199_000);
+    assert!(info_u64(&mut c, "evicted_keys") >= 199_000);
     // Same for maxmemory: fill, then lower the limit to keep half of what the keys use.
     let s = Server::start(&["--maxmemory-policy", "allkeys-lru"]);
     let mut c = s.raw();
-    let used0 = info_field(&mut c, "used_memory");
+    let used0 = info_u64(&mut c, "used_memory");
     // Values dominate (20 MB vs about 1 MB of table), so half of them can go.
     let value = vec![b'v'; 1000];
     let keys: Vec<usize> = (0..20_000).collect();
@@ -282,7 +268,7 @@ fn config_set_lowering_maxkeys_evicts_in_slices_while_serving() {
             .collect();
         pipeline(&mut c, &cmds);
     }
-    let used1 = info_field(&mut c, "used_memory");
+    let used1 = info_u64(&mut c, "used_memory");
     let limit = used0 + (used1 - used0) / 2;
     c.send_cmd(&[
         b"CONFIG",
@@ -296,28 +282,31 @@ fn config_set_lowering_maxkeys_evicts_in_slices_while_serving() {
     let mut used = 0;
     assert!(
         wait_until(Duration::from_secs(20), || {
-            used = info_field(&mut other, "used_memory");
+            used = info_u64(&mut other, "used_memory");
             // Eviction runs before INFO; INFO's own reply then adds a few KB.
             used <= limit + (64 << 10)
         }),
         "used_memory {used} > {limit} (empty {used0}, full {used1}), {} keys, {} evicted",
         dbsize(&mut other),
-        info_field(&mut other, "evicted_keys")
+        info_u64(&mut other, "evicted_keys")
     );
     let n = dbsize(&mut other);
     assert!((5_000..15_000).contains(&n), "{n} keys left");
 }
 
+/// 1000 keys at most; reaching the cap frees 40% of them, oldest first.
+const MAXKEYS_1000_RATIO_0_4: &[&str] = &[
+    "--maxkeys",
+    "1000",
+    "--maxkeys-eviction-ratio",
+    "0.4",
+    "--maxmemory-policy",
+    "simple-first",
+];
+
 #[test]
 fn maxkeys_eviction_ratio_evicts_in_bulk() {
-    let s = Server::start(&[
-        "--maxkeys",
-        "1000",
-        "--maxkeys-eviction-ratio",
-        "0.4",
-        "--maxmemory-policy",
-        "simple-first",
-    ]);
+    let s = Server::start(MAXKEYS_1000_RATIO_0_4);
     let mut c = s.raw();
     fill(&mut c, "k", 0..1000, None);
     // Full, but reads need no room.
@@ -329,7 +318,7 @@ fn maxkeys_eviction_ratio_evicts_in_bulk() {
     // count ends at 600 rather than 601.)
     fill(&mut c, "k", 1000..1001, None);
     assert!(wait_until(Duration::from_secs(10), || {
-        let n = info_field(&mut c, "evicted_keys");
+        let n = info_u64(&mut c, "evicted_keys");
         n >= 400 && dbsize(&mut c) + n as i64 == 1001
     }));
     let n = dbsize(&mut c);
@@ -337,22 +326,15 @@ fn maxkeys_eviction_ratio_evicts_in_bulk() {
     let newest: Vec<String> = (401..1001).map(|i| format!("k{i}")).collect();
     assert!(present(&mut c, &newest).iter().all(|p| *p));
     // Reads and writes below the cap evict nothing.
-    let before = info_field(&mut c, "evicted_keys");
+    let before = info_u64(&mut c, "evicted_keys");
     fill(&mut c, "more", 0..(999 - n as usize), None);
     assert_eq!(dbsize(&mut c), 999);
-    assert_eq!(info_field(&mut c, "evicted_keys"), before);
+    assert_eq!(info_u64(&mut c, "evicted_keys"), before);
 }
 
 #[test]
 fn lru_command_runs_one_pass() {
-    let s = Server::start(&[
-        "--maxkeys",
-        "1000",
-        "--maxkeys-eviction-ratio",
-        "0.4",
-        "--maxmemory-policy",
-        "simple-first",
-    ]);
+    let s = Server::start(MAXKEYS_1000_RATIO_0_4);
     let mut c = s.raw();
     fill(&mut c, "k", 0..900, None);
     c.send_cmd(&[b"LRU"]);
@@ -394,11 +376,11 @@ fn evictions_fire_notifications_and_count() {
         );
         sub.expect(msg.as_bytes());
     }
-    assert_eq!(info_field(&mut c, "evicted_keys"), 2);
+    assert_eq!(info_u64(&mut c, "evicted_keys"), 2);
     assert_eq!(dbsize(&mut c), 3);
     c.send_cmd(&[b"CONFIG", b"RESETSTAT"]);
     c.expect(b"+OK\r\n");
-    assert_eq!(info_field(&mut c, "evicted_keys"), 0);
+    assert_eq!(info_u64(&mut c, "evicted_keys"), 0);
 }
 
 #[test]
@@ -423,21 +405,21 @@ fn info_memory_fields() {
     }
     // used_memory counts allocations, not RSS: a 10 MB value moves it by about 10 MB once
     // cron has given back the query buffer that received it (which counts meanwhile).
-    let before = info_field(&mut c, "used_memory");
+    let before = info_u64(&mut c, "used_memory");
     let big = vec![b'z'; 10 << 20];
     c.send_cmd(&[b"SET", b"big", &big]);
     c.expect(b"+OK\r\n");
     let mut delta = 0;
     assert!(
         wait_until(Duration::from_secs(10), || {
-            delta = info_field(&mut c, "used_memory") as i64 - before as i64;
+            delta = info_u64(&mut c, "used_memory") as i64 - before as i64;
             (10 << 20..11 << 20).contains(&delta)
         }),
         "used_memory grew by {delta}"
     );
-    let after = info_field(&mut c, "used_memory");
-    assert!(info_field(&mut c, "used_memory_peak") >= after);
-    assert!(info_field(&mut c, "used_memory_rss") >= after);
+    let after = info_u64(&mut c, "used_memory");
+    assert!(info_u64(&mut c, "used_memory_peak") >= after);
+    assert!(info_u64(&mut c, "used_memory_rss") >= after);
 }
 
 #[test]

@@ -15,9 +15,9 @@ mod common;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use common::{RawConn, Server, wait_until};
+use common::{Info, RawConn, Server, err, info_num, int, int_reply, make, query_int, wait_until};
 
 /// The latency test runs alone (write lock); the others share the binary (read locks), so
 /// sibling tests do not compete with it for the machine's CPUs.
@@ -27,51 +27,9 @@ fn shared() -> RwLockReadGuard<'static, ()> {
     EXCLUSIVE.read().unwrap_or_else(|e| e.into_inner())
 }
 
-fn int(n: i64) -> Vec<u8> {
-    format!(":{n}\r\n").into_bytes()
-}
-
-fn err(text: &str) -> Vec<u8> {
-    format!("-{text}\r\n").into_bytes()
-}
-
-fn int_of(r: &[u8]) -> i64 {
-    let s = std::str::from_utf8(r).expect("utf8");
-    assert!(s.starts_with(':'), "not an integer reply: {s:?}");
-    s[1..].trim_end().parse().expect("integer")
-}
-
-fn q(c: &mut RawConn, args: &[&[u8]]) -> i64 {
-    int_of(&c.cmd(args))
-}
-
+/// `common::unix_ms` as a signed number, for deadline arithmetic.
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-/// Creates `key` (a string) via DEBUG POPULATE + RENAME.
-fn make(c: &mut RawConn, key: &[u8]) {
-    c.send_cmd(&[b"DEBUG", b"POPULATE", b"1", b"__mk"]);
-    c.expect(b"+OK\r\n");
-    c.send_cmd(&[b"RENAME", b"__mk:0", key]);
-    c.expect(b"+OK\r\n");
-}
-
-fn info(c: &mut RawConn, section: &[u8]) -> String {
-    String::from_utf8_lossy(&c.cmd(&[b"INFO", section])).into_owned()
-}
-
-fn info_u64(c: &mut RawConn, section: &[u8], name: &str) -> u64 {
-    let text = info(c, section);
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("{name} not in INFO {section:?}"))
-        .trim_end()
-        .parse()
-        .unwrap()
+    common::unix_ms() as i64
 }
 
 #[test]
@@ -82,13 +40,13 @@ fn expire_ttl_and_friends() {
     make(&mut c, b"x");
     c.send_cmd(&[b"EXPIRE", b"x", b"5"]);
     c.expect(&int(1));
-    let ttl = q(&mut c, &[b"TTL", b"x"]);
+    let ttl = query_int(&mut c, &[b"TTL", b"x"]);
     assert!((4..=5).contains(&ttl), "{ttl}");
     c.send_cmd(&[b"EXPIRE", b"x", b"10"]);
     c.expect(&int(1));
     c.send_cmd(&[b"TTL", b"x"]);
     c.expect(&int(10));
-    let pttl = q(&mut c, &[b"PTTL", b"x"]);
+    let pttl = query_int(&mut c, &[b"PTTL", b"x"]);
     assert!((9000..=10000).contains(&pttl), "{pttl}");
     // EXPIRETIME/PEXPIRETIME: the absolute deadline.
     let at = now_ms() + 100_000;
@@ -105,7 +63,7 @@ fn expire_ttl_and_friends() {
     c.expect(&int(secs));
     c.send_cmd(&[b"PEXPIRETIME", b"x"]);
     c.expect(&int(secs * 1000));
-    let ttl = q(&mut c, &[b"TTL", b"x"]);
+    let ttl = query_int(&mut c, &[b"TTL", b"x"]);
     assert!((13..=15).contains(&ttl), "{ttl}");
     // -1 without a TTL, -2 without a key.
     make(&mut c, b"plain");
@@ -168,10 +126,13 @@ fn persist() {
     // INFO keyspace follows.
     c.send_cmd(&[b"EXPIRE", b"x", b"50"]);
     c.expect(&int(1));
-    assert!(info(&mut c, b"keyspace").contains("db0:keys=1,expires=1,"));
+    assert!(c.info("keyspace").contains("db0:keys=1,expires=1,"));
     c.send_cmd(&[b"PERSIST", b"x"]);
     c.expect(&int(1));
-    assert!(info(&mut c, b"keyspace").contains("db0:keys=1,expires=0,avg_ttl=0"));
+    assert!(
+        c.info("keyspace")
+            .contains("db0:keys=1,expires=0,avg_ttl=0")
+    );
 }
 
 #[test]
@@ -183,7 +144,7 @@ fn nx_xx_gt_lt() {
     make(&mut c, b"plain");
     c.send_cmd(&[b"EXPIRE", b"vol", b"100"]);
     c.expect(&int(1));
-    let ttl = |c: &mut RawConn, k: &[u8]| q(c, &[b"TTL", k]);
+    let ttl = |c: &mut RawConn, k: &[u8]| query_int(c, &[b"TTL", k]);
     // NX: only without a TTL.
     c.send_cmd(&[b"EXPIRE", b"vol", b"200", b"NX"]);
     c.expect(&int(0));
@@ -221,7 +182,7 @@ fn nx_xx_gt_lt() {
     c.expect(&int(1));
     assert!(ttl(&mut c, b"plain") <= 100);
     // Equal deadlines satisfy neither GT nor LT.
-    let at = q(&mut c, &[b"PEXPIRETIME", b"vol"]).to_string();
+    let at = query_int(&mut c, &[b"PEXPIRETIME", b"vol"]).to_string();
     c.send_cmd(&[b"PEXPIREAT", b"vol", at.as_bytes(), b"GT"]);
     c.expect(&int(0));
     c.send_cmd(&[b"PEXPIREAT", b"vol", at.as_bytes(), b"LT"]);
@@ -328,7 +289,7 @@ fn past_and_negative_times_delete() {
         c.expect(&int(0));
     }
     // Explicit deletion, not expiry: expired_keys does not count them.
-    assert_eq!(info_u64(&mut c, b"stats", "expired_keys"), 0);
+    assert_eq!(info_num::<u64>(&mut c, "stats", "expired_keys"), 0);
 }
 
 /// Every read path hides an expired key, whether or not the active cycle got to it.
@@ -359,7 +320,7 @@ fn expired_keys_are_invisible() {
             c.expect(&int(1));
         }
         // The sentinel's own lookup expires it; the others are left to the paths below.
-        assert!(wait_until(Duration::from_secs(5), || q(
+        assert!(wait_until(Duration::from_secs(5), || query_int(
             &mut c,
             &[b"PTTL", b"sentinel"]
         ) == -2));
@@ -403,8 +364,8 @@ fn expired_keys_are_invisible() {
         c.expect(&int(0));
         c.send_cmd(&[b"DBSIZE"]);
         c.expect(&int(1));
-        assert_eq!(info_u64(&mut c, b"stats", "expired_keys"), 9);
-        assert!(info(&mut c, b"keyspace").contains("db0:keys=1,expires=0,"));
+        assert_eq!(info_num::<u64>(&mut c, "stats", "expired_keys"), 9);
+        assert!(c.info("keyspace").contains("db0:keys=1,expires=0,"));
     }
 }
 
@@ -422,7 +383,7 @@ fn expire_does_not_resurrect() {
         c.send_cmd(&[b"PEXPIRE", k, b"50"]);
         c.expect(&int(1));
     }
-    assert!(wait_until(Duration::from_secs(5), || q(
+    assert!(wait_until(Duration::from_secs(5), || query_int(
         &mut c,
         &[b"PTTL", b"sentinel"]
     ) == -2));
@@ -445,11 +406,11 @@ fn sub_second_expiry() {
     let t = Instant::now();
     c.send_cmd(&[b"PEXPIRE", b"x", b"300"]);
     c.expect(&int(1));
-    let exists = q(&mut c, &[b"EXISTS", b"x"]);
+    let exists = query_int(&mut c, &[b"EXISTS", b"x"]);
     if t.elapsed() < Duration::from_millis(250) {
         assert_eq!(exists, 1, "gone too early");
     }
-    assert!(wait_until(Duration::from_secs(5), || q(
+    assert!(wait_until(Duration::from_secs(5), || query_int(
         &mut c,
         &[b"EXISTS", b"x"]
     ) == 0));
@@ -464,7 +425,7 @@ fn sub_second_expiry() {
     let at = (now_ms() + 200).to_string();
     c.send_cmd(&[b"PEXPIREAT", b"y", at.as_bytes()]);
     c.expect(&int(1));
-    assert!(wait_until(Duration::from_secs(5), || q(
+    assert!(wait_until(Duration::from_secs(5), || query_int(
         &mut c,
         &[b"EXISTS", b"y"]
     ) == 0));
@@ -490,11 +451,12 @@ fn active_expiry_reclaims_untouched_keys() {
     c.send_cmd(&[b"DBSIZE"]);
     c.expect(&int(4));
     assert!(
-        wait_until(Duration::from_secs(5), || q(&mut c, &[b"DBSIZE"]) == 1),
+        wait_until(Duration::from_secs(5), || query_int(&mut c, &[b"DBSIZE"])
+            == 1),
         "keys did not actively expire"
     );
-    assert_eq!(info_u64(&mut c, b"stats", "expired_keys"), 3);
-    let ks = info(&mut c, b"keyspace");
+    assert_eq!(info_num::<u64>(&mut c, "stats", "expired_keys"), 3);
+    let ks = c.info("keyspace");
     assert!(ks.contains("db0:keys=1,expires=0,avg_ttl=0"), "{ks}");
 }
 
@@ -510,11 +472,11 @@ fn info_keyspace_and_avg_ttl() {
         c.send_cmd(&[b"EXPIRE", k.as_bytes(), b"1000"]);
         c.expect(&int(1));
     }
-    let ks = info(&mut c, b"keyspace");
+    let ks = c.info("keyspace");
     assert!(ks.contains("db0:keys=10,expires=4,avg_ttl="), "{ks}");
     // avg_ttl is estimated by the active cycle: it shows up within a few cron runs.
     assert!(wait_until(Duration::from_secs(5), || {
-        let ks = info(&mut c, b"keyspace");
+        let ks = c.info("keyspace");
         let avg: u64 = ks
             .split("avg_ttl=")
             .nth(1)
@@ -535,7 +497,7 @@ fn mass_expiry_200k_keys_reclaimed_while_pings_stay_fast() {
     const N: usize = 200_000;
     let s = Server::start(&[]);
     let mut c = s.raw();
-    let baseline_rss = info_u64(&mut c, b"memory", "used_memory_rss");
+    let baseline_rss = info_num::<u64>(&mut c, "memory", "used_memory_rss");
 
     // A concurrent client pings every few ms and records the slowest round trip.
     let stop = Arc::new(AtomicBool::new(false));
@@ -574,25 +536,27 @@ fn mass_expiry_200k_keys_reclaimed_while_pings_stay_fast() {
     let writer = std::thread::spawn(move || w.write_all(&pipeline).unwrap());
     let replies = c.read_exact_bytes(5 * N);
     assert!(replies.chunks(5).all(|r| r == b"+OK\r\n"));
-    let last_deadline = int_of(&c.read_reply());
+    let last_deadline = int_reply(&c.read_reply());
     writer.join().unwrap();
-    let full_rss = info_u64(&mut c, b"memory", "used_memory_rss");
+    let full_rss = info_num::<u64>(&mut c, "memory", "used_memory_rss");
     let pipeline_ms = now_ms() - t_first;
 
     // Nobody touches the keys: DBSIZE and INFO do not look keys up.
-    let gone = wait_until(Duration::from_secs(15), || q(&mut c, &[b"DBSIZE"]) == 0);
+    let gone = wait_until(Duration::from_secs(15), || {
+        query_int(&mut c, &[b"DBSIZE"]) == 0
+    });
     let t_gone = now_ms();
-    assert!(gone, "{} keys left", q(&mut c, &[b"DBSIZE"]));
-    assert_eq!(info_u64(&mut c, b"stats", "expired_keys"), N as u64);
+    assert!(gone, "{} keys left", query_int(&mut c, &[b"DBSIZE"]));
+    assert_eq!(info_num::<u64>(&mut c, "stats", "expired_keys"), N as u64);
     let after_last_deadline = t_gone - last_deadline;
     let grown = full_rss.saturating_sub(baseline_rss);
     let near = baseline_rss + grown / 4;
     let t_mem = Instant::now();
     let reclaimed = wait_until(Duration::from_secs(10), || {
-        info_u64(&mut c, b"memory", "used_memory_rss") <= near
+        info_num::<u64>(&mut c, "memory", "used_memory_rss") <= near
     });
     let mem_wait = t_mem.elapsed();
-    let final_rss = info_u64(&mut c, b"memory", "used_memory_rss");
+    let final_rss = info_num::<u64>(&mut c, "memory", "used_memory_rss");
     stop.store(true, Ordering::Relaxed);
     let samples = pings.join().unwrap();
     // The period under test starts once the writes are done (while writing, the table's
@@ -680,17 +644,17 @@ fn aof_propagation_and_reload() {
     c.expect(&int(1));
     c.send_cmd(&[b"COPY", b"copied", b"copy2", b"DB", b"4"]);
     c.expect(&int(1));
-    assert!(wait_until(Duration::from_secs(5), || q(
+    assert!(wait_until(Duration::from_secs(5), || query_int(
         &mut c,
         &[b"EXISTS", b"lazy"]
     ) == 0));
-    let rel_at = q(&mut c, &[b"PEXPIRETIME", b"rel"]);
-    let abs_at = q(&mut c, &[b"PEXPIRETIME", b"abs"]);
+    let rel_at = query_int(&mut c, &[b"PEXPIRETIME", b"rel"]);
+    let abs_at = query_int(&mut c, &[b"PEXPIRETIME", b"abs"]);
     assert_eq!(abs_at, abs_s * 1000);
     // A key whose deadline passes while the server is down.
     c.send_cmd(&[b"PEXPIRE", b"short", b"300"]);
     c.expect(&int(1));
-    let short_at = q(&mut c, &[b"PEXPIRETIME", b"short"]);
+    let short_at = query_int(&mut c, &[b"PEXPIRETIME", b"short"]);
 
     let aof = std::fs::read(s.dir().join("appendonly.aof")).unwrap();
     let has = |argv: &[&[u8]]| common::contains(&aof, &common::encode(argv));
@@ -738,14 +702,14 @@ fn aof_propagation_and_reload() {
         c.expect(&int(0));
     }
     // `short` was loaded with its past deadline (not deleted by the replay) and then expired.
-    assert_eq!(info_u64(&mut c, b"stats", "expired_keys"), 1);
+    assert_eq!(info_num::<u64>(&mut c, "stats", "expired_keys"), 1);
     c.send_cmd(&[b"SELECT", b"3"]);
     c.expect(b"+OK\r\n");
-    let ttl = q(&mut c, &[b"TTL", b"moved"]);
+    let ttl = query_int(&mut c, &[b"TTL", b"moved"]);
     assert!((490..=500).contains(&ttl), "{ttl}");
     c.send_cmd(&[b"SELECT", b"4"]);
     c.expect(b"+OK\r\n");
-    let ttl = q(&mut c, &[b"TTL", b"copy2"]);
+    let ttl = query_int(&mut c, &[b"TTL", b"copy2"]);
     assert!((490..=500).contains(&ttl), "{ttl}");
 }
 
@@ -768,13 +732,13 @@ fn lazy_expiry_through_string_reads() {
     assert!(wait_until(Duration::from_secs(5), || {
         c.cmd(&[b"GET", b"sentinel"]) == b"$-1\r\n"
     }));
-    let left = q(&mut c, &[b"DBSIZE"]);
+    let left = query_int(&mut c, &[b"DBSIZE"]);
     assert!((2..=3).contains(&left), "{left}");
     c.send_cmd(&[b"MGET", b"key1", b"key2", b"key3"]);
     c.expect(b"*3\r\n$-1\r\n$-1\r\n$-1\r\n");
     c.send_cmd(&[b"DBSIZE"]);
     c.expect(&int(0));
-    assert_eq!(info_u64(&mut c, b"stats", "expired_keys"), 4);
+    assert_eq!(info_num::<u64>(&mut c, "stats", "expired_keys"), 4);
     // A write on a volatile key keeps the TTL only when asked (KEEPTTL); EXPIRE then GET.
     c.send_cmd(&[b"SET", b"x", b"foobar"]);
     c.expect(b"+OK\r\n");
@@ -784,7 +748,7 @@ fn lazy_expiry_through_string_reads() {
     c.expect(b"$6\r\nfoobar\r\n");
     c.send_cmd(&[b"SET", b"x", b"y", b"KEEPTTL"]);
     c.expect(b"+OK\r\n");
-    let ttl = q(&mut c, &[b"TTL", b"x"]);
+    let ttl = query_int(&mut c, &[b"TTL", b"x"]);
     assert!((95..=100).contains(&ttl), "{ttl}");
     c.send_cmd(&[b"SET", b"x", b"z"]);
     c.expect(b"+OK\r\n");

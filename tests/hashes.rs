@@ -21,16 +21,15 @@ use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use redis::{Connection, Value};
 
-use common::{IO_DEADLINE, RawConn, Server, encode, wait_until};
+use common::{IO_DEADLINE, RawConn, Server, bulk, encode, info_num, wait_until};
 
 // ---- helpers ----------------------------------------------------------------------------
 
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
+const SYNTAX: &[u8] = b"-ERR syntax error\r\n";
+const NOT_INT: &[u8] = b"-ERR value is not an integer or out of range\r\n";
+const NOT_FLOAT: &[u8] = b"-ERR value is not a valid float\r\n";
+const INVALID_CURSOR: &[u8] = b"-ERR invalid cursor\r\n";
+const WRONGTYPE: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
 fn cmd(con: &mut Connection, args: &[&[u8]]) -> Value {
     let mut c = redis::cmd(std::str::from_utf8(args[0]).unwrap());
@@ -119,14 +118,8 @@ fn dbsize(con: &mut Connection) -> i64 {
     int(con, &[b"DBSIZE"])
 }
 
-fn info_field(con: &mut Connection, name: &str) -> i64 {
-    let info: String = redis::cmd("INFO").arg("stats").query(con).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("{name} not in INFO"))
-        .trim()
-        .parse()
-        .unwrap()
+fn info_stat(con: &mut Connection, name: &str) -> i64 {
+    info_num(con, "stats", name)
 }
 
 // ---- HSET / HMSET / HSETNX / HGET / HMGET --------------------------------------------------
@@ -404,7 +397,6 @@ fn hincrby_semantics_and_errors() {
         b":34359738369\r\n",
     );
 
-    let not_int = b"-ERR value is not an integer or out of range\r\n";
     for bad in [
         &b"v"[..],
         b"1.5",
@@ -415,10 +407,10 @@ fn hincrby_semantics_and_errors() {
         b"01",
         b"9223372036854775808",
     ] {
-        expect_cmd(&mut raw, &[b"HINCRBY", b"htest", b"foo", bad], not_int);
+        expect_cmd(&mut raw, &[b"HINCRBY", b"htest", b"foo", bad], NOT_INT);
     }
     // The increment is checked before the key: a bad one is reported even for a missing key.
-    expect_cmd(&mut raw, &[b"HINCRBY", b"nokey", b"f", b"x"], not_int);
+    expect_cmd(&mut raw, &[b"HINCRBY", b"nokey", b"f", b"x"], NOT_INT);
 
     let hash_not_int = b"-ERR hash value is not an integer\r\n";
     for stored in [
@@ -569,7 +561,6 @@ fn hincrbyfloat_formats_like_redis() {
 fn hincrbyfloat_errors() {
     let srv = Server::start(&[]);
     let mut raw = srv.raw();
-    let not_float = b"-ERR value is not a valid float\r\n";
     for bad in [
         &b"abc"[..],
         b"",
@@ -581,7 +572,7 @@ fn hincrbyfloat_errors() {
         b"1,5",
         b"0x",
     ] {
-        expect_cmd(&mut raw, &[b"HINCRBYFLOAT", b"h", b"f", bad], not_float);
+        expect_cmd(&mut raw, &[b"HINCRBYFLOAT", b"h", b"f", bad], NOT_FLOAT);
     }
     let nan_inf = b"-ERR value is NaN or Infinity\r\n";
     for inf in [&b"+inf"[..], b"-inf", b"inf", b"Infinity"] {
@@ -631,10 +622,9 @@ fn hrandfield_errors_and_empty_cases() {
         b"*0\r\n",
     );
 
-    let not_int = b"-ERR value is not an integer or out of range\r\n";
-    expect_cmd(&mut raw, &[b"HRANDFIELD", b"h", b"x"], not_int);
-    expect_cmd(&mut raw, &[b"HRANDFIELD", b"h", b"1.0"], not_int);
-    expect_cmd(&mut raw, &[b"HRANDFIELD", b"nokey", b"x"], not_int);
+    expect_cmd(&mut raw, &[b"HRANDFIELD", b"h", b"x"], NOT_INT);
+    expect_cmd(&mut raw, &[b"HRANDFIELD", b"h", b"1.0"], NOT_INT);
+    expect_cmd(&mut raw, &[b"HRANDFIELD", b"nokey", b"x"], NOT_INT);
     let range = b"-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n";
     expect_cmd(
         &mut raw,
@@ -659,15 +649,14 @@ fn hrandfield_errors_and_empty_cases() {
             wv_range,
         );
     }
-    let syntax = b"-ERR syntax error\r\n";
-    expect_cmd(&mut raw, &[b"HRANDFIELD", b"h", b"1", b"foo"], syntax);
-    expect_cmd(&mut raw, &[b"HRANDFIELD", b"h", b"1", b"withvalue"], syntax);
-    expect_cmd(
-        &mut raw,
+    for args in [
+        &[&b"HRANDFIELD"[..], b"h", b"1", b"foo"][..],
+        &[b"HRANDFIELD", b"h", b"1", b"withvalue"],
         &[b"HRANDFIELD", b"h", b"1", b"withvalues", b"x"],
-        syntax,
-    );
-    expect_cmd(&mut raw, &[b"HRANDFIELD", b"nokey", b"1", b"foo"], syntax);
+        &[b"HRANDFIELD", b"nokey", b"1", b"foo"],
+    ] {
+        expect_cmd(&mut raw, args, SYNTAX);
+    }
     // Huge positive counts return the whole hash.
     expect_cmd(
         &mut raw,
@@ -910,7 +899,6 @@ fn hscan_errors_and_small_hashes() {
         &[b"HSCAN", b"h", b"0", b"match", b"*", b"match", b"zz"],
         b"*2\r\n$1\r\n0\r\n*0\r\n",
     );
-    let invalid = b"-ERR invalid cursor\r\n";
     for c in [
         &b"x"[..],
         b" 1",
@@ -921,11 +909,10 @@ fn hscan_errors_and_small_hashes() {
         b"18446744073709551616",
         b"-18446744073709551616",
     ] {
-        expect_cmd(&mut raw, &[b"HSCAN", b"h", c], invalid);
+        expect_cmd(&mut raw, &[b"HSCAN", b"h", c], INVALID_CURSOR);
         // The cursor is checked before the key.
-        expect_cmd(&mut raw, &[b"HSCAN", b"nokey", c], invalid);
+        expect_cmd(&mut raw, &[b"HSCAN", b"nokey", c], INVALID_CURSOR);
     }
-    let syntax = b"-ERR syntax error\r\n";
     for opts in [
         &[&b"COUNT"[..], b"0"][..],
         &[b"COUNT", b"-1"],
@@ -938,14 +925,13 @@ fn hscan_errors_and_small_hashes() {
     ] {
         let mut args: Vec<&[u8]> = vec![b"HSCAN", b"h", b"0"];
         args.extend_from_slice(opts);
-        expect_cmd(&mut raw, &args, syntax);
+        expect_cmd(&mut raw, &args, SYNTAX);
     }
-    let not_int = b"-ERR value is not an integer or out of range\r\n";
-    expect_cmd(&mut raw, &[b"HSCAN", b"h", b"0", b"COUNT", b"x"], not_int);
+    expect_cmd(&mut raw, &[b"HSCAN", b"h", b"0", b"COUNT", b"x"], NOT_INT);
     expect_cmd(
         &mut raw,
         &[b"HSCAN", b"h", b"0", b"COUNT", b"9223372036854775808"],
-        not_int,
+        NOT_INT,
     );
     // Options are only read once the key is found.
     expect_cmd(
@@ -1396,8 +1382,8 @@ fn reads_count_keyspace_hits_and_misses() {
     let mut con = srv.client();
     cmd(&mut con, &[b"HSET", b"h", b"a", b"1"]);
     let (hits, misses) = (
-        info_field(&mut con, "keyspace_hits"),
-        info_field(&mut con, "keyspace_misses"),
+        info_stat(&mut con, "keyspace_hits"),
+        info_stat(&mut con, "keyspace_misses"),
     );
     cmd(&mut con, &[b"HGET", b"h", b"a"]);
     cmd(&mut con, &[b"HGET", b"h", b"zz"]); // a hit: the key exists
@@ -1406,8 +1392,8 @@ fn reads_count_keyspace_hits_and_misses() {
     // Writes do not count.
     cmd(&mut con, &[b"HSET", b"h", b"b", b"1"]);
     cmd(&mut con, &[b"HDEL", b"nokey", b"b"]);
-    assert_eq!(info_field(&mut con, "keyspace_hits"), hits + 2);
-    assert_eq!(info_field(&mut con, "keyspace_misses"), misses + 2);
+    assert_eq!(info_stat(&mut con, "keyspace_hits"), hits + 2);
+    assert_eq!(info_stat(&mut con, "keyspace_misses"), misses + 2);
 }
 
 // ---- needs other families --------------------------------------------------------------------
@@ -1417,7 +1403,6 @@ fn wrongtype_on_every_command() {
     let srv = Server::start(&[]);
     let mut raw = srv.raw();
     expect_cmd(&mut raw, &[b"SET", b"s", b"somevalue"], b"+OK\r\n");
-    let wrongtype = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
     for args in [
         &[&b"HSET"[..], b"s", b"f", b"v"][..],
         &[b"HMSET", b"s", b"f", b"v", b"g", b"w"],
@@ -1439,34 +1424,20 @@ fn wrongtype_on_every_command() {
         &[b"HSCAN", b"s", b"0"],
         &[b"HSCAN", b"s", b"0", b"BOGUS"],
     ] {
-        expect_cmd(&mut raw, args, wrongtype);
+        expect_cmd(&mut raw, args, WRONGTYPE);
     }
     // Argument errors checked before the type win.
-    expect_cmd(
-        &mut raw,
-        &[b"HSET", b"s", b"f"],
-        b"-ERR wrong number of arguments for 'hset' command\r\n",
-    );
-    expect_cmd(
-        &mut raw,
-        &[b"HINCRBY", b"s", b"f", b"x"],
-        b"-ERR value is not an integer or out of range\r\n",
-    );
-    expect_cmd(
-        &mut raw,
-        &[b"HINCRBYFLOAT", b"s", b"f", b"x"],
-        b"-ERR value is not a valid float\r\n",
-    );
-    expect_cmd(
-        &mut raw,
-        &[b"HRANDFIELD", b"s", b"1", b"x"],
-        b"-ERR syntax error\r\n",
-    );
-    expect_cmd(
-        &mut raw,
-        &[b"HSCAN", b"s", b"x"],
-        b"-ERR invalid cursor\r\n",
-    );
+    let hset_arity = b"-ERR wrong number of arguments for 'hset' command\r\n";
+    let before_the_type: [(&[&[u8]], &[u8]); 5] = [
+        (&[b"HSET", b"s", b"f"], hset_arity),
+        (&[b"HINCRBY", b"s", b"f", b"x"], NOT_INT),
+        (&[b"HINCRBYFLOAT", b"s", b"f", b"x"], NOT_FLOAT),
+        (&[b"HRANDFIELD", b"s", b"1", b"x"], SYNTAX),
+        (&[b"HSCAN", b"s", b"x"], INVALID_CURSOR),
+    ];
+    for (args, reply) in before_the_type {
+        expect_cmd(&mut raw, args, reply);
+    }
     expect_cmd(&mut raw, &[b"GET", b"s"], b"$9\r\nsomevalue\r\n");
 }
 

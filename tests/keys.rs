@@ -13,50 +13,9 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{RawConn, Server, wait_until};
-
-fn int(n: i64) -> Vec<u8> {
-    format!(":{n}\r\n").into_bytes()
-}
-
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-fn err(text: &str) -> Vec<u8> {
-    format!("-{text}\r\n").into_bytes()
-}
-
-fn int_of(r: &[u8]) -> i64 {
-    let s = std::str::from_utf8(r).expect("utf8");
-    assert!(s.starts_with(':'), "not an integer reply: {s:?}");
-    s[1..].trim_end().parse().expect("integer")
-}
-
-/// Creates `key` holding the string "value:0" padded or cut to `size` bytes (0 = unpadded):
-/// DEBUG POPULATE makes `__mk:0`, RENAME gives it any (binary) name.
-fn make_sized(c: &mut RawConn, key: &[u8], size: usize) {
-    let size = size.to_string();
-    let mut args: Vec<&[u8]> = vec![b"DEBUG", b"POPULATE", b"1", b"__mk"];
-    if size != "0" {
-        args.push(size.as_bytes());
-    }
-    c.send_cmd(&args);
-    c.expect(b"+OK\r\n");
-    c.send_cmd(&[b"RENAME", b"__mk:0", key]);
-    c.expect(b"+OK\r\n");
-}
-
-fn make(c: &mut RawConn, key: &[u8]) {
-    make_sized(c, key, 0);
-}
-
-fn query_int(c: &mut RawConn, args: &[&[u8]]) -> i64 {
-    int_of(&c.cmd(args))
-}
+use common::{
+    RawConn, Server, bulk, err, info_num, int, int_reply, make, make_sized, query_int, wait_until,
+};
 
 fn keys_of(con: &mut redis::Connection, pattern: &[u8]) -> HashSet<Vec<u8>> {
     redis::cmd("KEYS").arg(pattern).query(con).unwrap()
@@ -86,14 +45,6 @@ fn scan_all(con: &mut redis::Connection, extra: &[&str]) -> (Vec<Vec<u8>>, usize
         }
         cursor = next;
     }
-}
-
-fn info_field(c: &mut RawConn, section: &[u8], name: &str) -> Option<String> {
-    let r = c.cmd(&[b"INFO", section]);
-    let text = String::from_utf8_lossy(&r).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .map(|v| v.trim_end().to_string())
 }
 
 #[test]
@@ -254,7 +205,7 @@ fn rename_moves_ttl_and_drops_target_ttl() {
     c.expect(&int(-1));
     // The renamed key keeps its access metadata: an idle key stays idle.
     c.send_cmd(&[b"OBJECT", b"IDLETIME", b"dst"]);
-    let idle = int_of(&c.read_reply());
+    let idle = int_reply(&c.read_reply());
     assert!((0..=1).contains(&idle));
 }
 
@@ -659,23 +610,14 @@ fn touch_counts_and_resets_idle_time() {
     c.send_cmd(&[b"OBJECT", b"IDLETIME", b"a"]);
     c.expect(&int(0));
     // Lookups count hits and misses.
-    let hits = info_field(&mut c, b"stats", "keyspace_hits").unwrap();
-    let misses = info_field(&mut c, b"stats", "keyspace_misses").unwrap();
+    let hits: u64 = info_num(&mut c, "stats", "keyspace_hits");
+    let misses: u64 = info_num(&mut c, "stats", "keyspace_misses");
     c.send_cmd(&[b"TOUCH", b"a", b"nokey"]);
     c.expect(&int(1));
+    assert_eq!(info_num::<u64>(&mut c, "stats", "keyspace_hits"), hits + 1);
     assert_eq!(
-        info_field(&mut c, b"stats", "keyspace_hits")
-            .unwrap()
-            .parse::<u64>()
-            .unwrap(),
-        hits.parse::<u64>().unwrap() + 1
-    );
-    assert_eq!(
-        info_field(&mut c, b"stats", "keyspace_misses")
-            .unwrap()
-            .parse::<u64>()
-            .unwrap(),
-        misses.parse::<u64>().unwrap() + 1
+        info_num::<u64>(&mut c, "stats", "keyspace_misses"),
+        misses + 1
     );
 }
 
@@ -705,7 +647,7 @@ fn object_subcommands() {
     c.send_cmd(&[b"OBJECT", b"IDLETIME", b"short"]);
     c.expect(&err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
     c.send_cmd(&[b"OBJECT", b"FREQ", b"short"]);
-    let freq = int_of(&c.read_reply());
+    let freq = int_reply(&c.read_reply());
     assert!((0..=255).contains(&freq), "{freq}");
     c.send_cmd(&[b"CONFIG", b"SET", b"maxmemory-policy", b"noeviction"]);
     c.expect(b"+OK\r\n");
@@ -896,179 +838,76 @@ fn hset(c: &mut RawConn, key: &[u8]) {
     c.expect(&int(1));
 }
 
-/// Sends `cmd`, expects `reply`, then exactly `events` (channel, key) on the subscriber.
-fn expect_events(
-    c: &mut RawConn,
-    sub: &mut RawConn,
-    cmd: &[&[u8]],
-    reply: &[u8],
-    events: &[(&str, &str)],
-) {
-    c.send_cmd(cmd);
-    c.expect(reply);
-    for (channel, key) in events {
-        let m = bulks(&sub.read_reply());
-        let got = (
-            String::from_utf8_lossy(&m[2]).into_owned(),
-            String::from_utf8_lossy(&m[3]).into_owned(),
-        );
-        let shown: Vec<_> = cmd.iter().map(|a| String::from_utf8_lossy(a)).collect();
-        assert_eq!(
-            got,
-            (channel.to_string(), key.to_string()),
-            "after {shown:?}"
-        );
+/// A client and a subscriber to every keyevent channel, on one server.
+struct KeyEvents {
+    c: RawConn,
+    sub: RawConn,
+}
+
+impl KeyEvents {
+    /// Sends `line` (split on spaces) through the client and expects `reply`, then expects
+    /// `events` on the subscriber, in order: "0:hset h" is `h` published on
+    /// `__keyevent@0__:hset`.
+    fn expect(&mut self, line: &str, reply: &[u8], events: &[&str]) {
+        let cmd: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        self.c.send_cmd(&cmd);
+        self.c.expect(reply);
+        for event in events {
+            let (channel, key) = event.split_once(' ').expect("\"<db>:<event> <key>\"");
+            let (db, name) = channel.split_once(':').expect("\"<db>:<event>\"");
+            let m = bulks(&self.sub.read_reply());
+            let got = (
+                String::from_utf8_lossy(&m[2]).into_owned(),
+                String::from_utf8_lossy(&m[3]).into_owned(),
+            );
+            let want = (format!("__keyevent@{db}__:{name}"), key.to_string());
+            assert_eq!(got, want, "after {line:?}");
+        }
     }
 }
 
-/// Events as db.c and expire.c fire them, seen by a keyevent subscriber on every db; no-ops
-/// fire nothing.
 #[test]
 fn keyspace_events() {
     let s = Server::start(&["--notify-keyspace-events", "KEA"]);
     let mut sub = s.raw();
     sub.send_cmd(&[b"PSUBSCRIBE", b"__keyevent@*__:*"]);
     sub.read_reply();
-    let mut c = s.raw();
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"h", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "h")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"RENAME", b"h", b"h2"],
+    let mut k = KeyEvents { c: s.raw(), sub };
+    k.expect("HSET h f v", &int(1), &["0:hset h"]);
+    k.expect(
+        "RENAME h h2",
         b"+OK\r\n",
-        &[
-            ("__keyevent@0__:rename_from", "h"),
-            ("__keyevent@0__:rename_to", "h2"),
-        ],
+        &["0:rename_from h", "0:rename_to h2"],
     );
-    expect_events(&mut c, &mut sub, &[b"RENAMENX", b"h2", b"h2"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"COPY", b"h2", b"h3"],
-        &int(1),
-        &[("__keyevent@0__:copy_to", "h3")],
-    );
-    expect_events(&mut c, &mut sub, &[b"COPY", b"h2", b"h3"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"COPY", b"h2", b"h4", b"DB", b"1"],
-        &int(1),
-        &[("__keyevent@1__:copy_to", "h4")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"MOVE", b"h3", b"2"],
-        &int(1),
-        &[
-            ("__keyevent@0__:move_from", "h3"),
-            ("__keyevent@2__:move_to", "h3"),
-        ],
-    );
-    expect_events(&mut c, &mut sub, &[b"MOVE", b"nokey", b"2"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"h2", b"100"],
-        &int(1),
-        &[("__keyevent@0__:expire", "h2")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"h2", b"50", b"GT"],
-        &int(0),
-        &[],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"PERSIST", b"h2"],
-        &int(1),
-        &[("__keyevent@0__:persist", "h2")],
-    );
-    expect_events(&mut c, &mut sub, &[b"PERSIST", b"h2"], &int(0), &[]);
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"nokey", b"100"],
-        &int(0),
-        &[],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"EXPIRE", b"h2", b"-1"],
-        &int(1),
-        &[("__keyevent@0__:del", "h2")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"d", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "d")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"DEL", b"d", b"d", b"nokey"],
-        &int(1),
-        &[("__keyevent@0__:del", "d")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"u", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "u")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"UNLINK", b"u"],
-        &int(1),
-        &[("__keyevent@0__:del", "u")],
-    );
-    expect_events(&mut c, &mut sub, &[b"TOUCH", b"h2", b"nokey"], &int(0), &[]);
+    k.expect("RENAMENX h2 h2", &int(0), &[]);
+    k.expect("COPY h2 h3", &int(1), &["0:copy_to h3"]);
+    k.expect("COPY h2 h3", &int(0), &[]);
+    k.expect("COPY h2 h4 DB 1", &int(1), &["1:copy_to h4"]);
+    k.expect("MOVE h3 2", &int(1), &["0:move_from h3", "2:move_to h3"]);
+    k.expect("MOVE nokey 2", &int(0), &[]);
+    k.expect("EXPIRE h2 100", &int(1), &["0:expire h2"]);
+    k.expect("EXPIRE h2 50 GT", &int(0), &[]);
+    k.expect("PERSIST h2", &int(1), &["0:persist h2"]);
+    k.expect("PERSIST h2", &int(0), &[]);
+    k.expect("EXPIRE nokey 100", &int(0), &[]);
+    k.expect("EXPIRE h2 -1", &int(1), &["0:del h2"]);
+    k.expect("HSET d f v", &int(1), &["0:hset d"]);
+    k.expect("DEL d d nokey", &int(1), &["0:del d"]);
+    k.expect("HSET u f v", &int(1), &["0:hset u"]);
+    k.expect("UNLINK u", &int(1), &["0:del u"]);
+    k.expect("TOUCH h2 nokey", &int(0), &[]);
     // Expiry fires "expired" once, from whichever path reclaims the key first.
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"e", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "e")],
-    );
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"PEXPIRE", b"e", b"10"],
-        &int(1),
-        &[("__keyevent@0__:expire", "e")],
-    );
-    let m = bulks(&sub.read_reply());
+    k.expect("HSET e f v", &int(1), &["0:hset e"]);
+    k.expect("PEXPIRE e 10", &int(1), &["0:expire e"]);
+    let m = bulks(&k.sub.read_reply());
     assert_eq!(
         (&m[2][..], &m[3][..]),
         (&b"__keyevent@0__:expired"[..], &b"e"[..])
     );
-    c.send_cmd(&[b"EXISTS", b"e"]);
-    c.expect(&int(0));
+    k.c.send_cmd(&[b"EXISTS", b"e"]);
+    k.c.expect(&int(0));
     // Nothing else is pending: the next event is the one we cause now.
-    expect_events(
-        &mut c,
-        &mut sub,
-        &[b"HSET", b"last", b"f", b"v"],
-        &int(1),
-        &[("__keyevent@0__:hset", "last")],
-    );
+    k.expect("HSET last f v", &int(1), &["0:hset last"]);
 }
 
 /// Changes by these commands fail a WATCHer's EXEC; no-ops do not.
@@ -1077,138 +916,56 @@ fn watch_sees_key_changes() {
     let s = Server::start(&[]);
     let mut w = s.raw();
     let mut c = s.raw();
-    let mut check =
-        |setup: &[&[&[u8]]], watch_db: &[u8], key: &[u8], change: &[&[u8]], dirty: bool| {
-            for cmd in setup {
-                c.send_cmd(cmd);
-                let _ = c.read_reply();
-            }
-            w.send_cmd(&[b"SELECT", watch_db]);
-            w.expect(b"+OK\r\n");
-            w.send_cmd(&[b"WATCH", key]);
-            w.expect(b"+OK\r\n");
-            c.send_cmd(change);
+    let args =
+        |line: &'static str| -> Vec<&'static [u8]> { line.split(' ').map(str::as_bytes).collect() };
+    // (setup commands, db the watcher selects, key it watches, the command under test,
+    // whether the watcher's EXEC then fails)
+    for (setup, watch_db, key, change, dirty) in [
+        ("HSET k f v", "0", "k", "EXPIRE k 100", true),
+        ("HSET k f v", "0", "k", "EXPIRE nokey 100", false),
+        ("HSET k f v; EXPIRE k 100", "0", "k", "PERSIST k", true),
+        ("HSET k f v", "0", "k", "PERSIST k", false),
+        ("HSET a f v", "0", "k", "RENAME a k", true),
+        ("HSET k f v", "0", "k", "RENAME k b", true),
+        ("HSET k f v", "0", "k", "DEL k", true),
+        ("HSET k f v", "0", "k", "DEL nokey", false),
+        ("HSET a f v", "1", "a", "COPY a a DB 1", true),
+        ("HSET a f v", "1", "a", "MOVE a 1", true),
+        ("HSET a f v", "0", "a", "MOVE a 1", true),
+        // SWAPDB: a watched key that exists in either db changes; one in neither does not.
+        ("HSET a f v", "1", "a", "SWAPDB 0 1", true),
+        ("HSET a f v", "0", "a", "SWAPDB 0 1", true),
+        ("HSET a f v", "0", "zz", "SWAPDB 0 1", false),
+        ("HSET a f v", "2", "a", "SWAPDB 0 1", false),
+    ] {
+        for cmd in setup.split("; ") {
+            c.send_cmd(&args(cmd));
             let _ = c.read_reply();
-            w.send_cmd(&[b"MULTI"]);
-            w.expect(b"+OK\r\n");
-            w.send_cmd(&[b"PING"]);
-            w.expect(b"+QUEUED\r\n");
-            w.send_cmd(&[b"EXEC"]);
-            let want: &[u8] = if dirty {
-                b"*-1\r\n"
-            } else {
-                b"*1\r\n+PONG\r\n"
-            };
-            w.expect(want);
-            c.send_cmd(&[b"FLUSHALL"]);
-            c.expect(b"+OK\r\n");
+        }
+        w.send_cmd(&[b"SELECT", watch_db.as_bytes()]);
+        w.expect(b"+OK\r\n");
+        w.send_cmd(&[b"WATCH", key.as_bytes()]);
+        w.expect(b"+OK\r\n");
+        c.send_cmd(&args(change));
+        let _ = c.read_reply();
+        w.send_cmd(&[b"MULTI"]);
+        w.expect(b"+OK\r\n");
+        w.send_cmd(&[b"PING"]);
+        w.expect(b"+QUEUED\r\n");
+        let want: &[u8] = if dirty {
+            b"*-1\r\n"
+        } else {
+            b"*1\r\n+PONG\r\n"
         };
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"EXPIRE", b"k", b"100"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"EXPIRE", b"nokey", b"100"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"], &[b"EXPIRE", b"k", b"100"]],
-        b"0",
-        b"k",
-        &[b"PERSIST", b"k"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"PERSIST", b"k"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"RENAME", b"a", b"k"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"RENAME", b"k", b"b"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"DEL", b"k"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"k", b"f", b"v"]],
-        b"0",
-        b"k",
-        &[b"DEL", b"nokey"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"1",
-        b"a",
-        &[b"COPY", b"a", b"a", b"DB", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"1",
-        b"a",
-        &[b"MOVE", b"a", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"a",
-        &[b"MOVE", b"a", b"1"],
-        true,
-    );
-    // SWAPDB: a watched key that exists in either db changes; one in neither does not.
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"1",
-        b"a",
-        &[b"SWAPDB", b"0", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"a",
-        &[b"SWAPDB", b"0", b"1"],
-        true,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"0",
-        b"zz",
-        &[b"SWAPDB", b"0", b"1"],
-        false,
-    );
-    check(
-        &[&[b"HSET", b"a", b"f", b"v"]],
-        b"2",
-        b"a",
-        &[b"SWAPDB", b"0", b"1"],
-        false,
-    );
+        let got = w.cmd(&[b"EXEC"]);
+        assert!(
+            got == want,
+            "{change} (watching {key} in db {watch_db}): EXEC gave {}",
+            common::show(&got)
+        );
+        c.send_cmd(&[b"FLUSHALL"]);
+        c.expect(b"+OK\r\n");
+    }
 }
 
 /// Hash keys through the type-agnostic commands.

@@ -19,9 +19,12 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use common::{IO_DEADLINE, Server, contains, encode, free_port, run_with_deadline, wait_until};
+use common::{
+    IO_DEADLINE, Server, config_set, contains, dbsize, encode, free_port, run_with_deadline, set,
+    unix_ms, wait_until,
+};
 
 const AOF: &str = "appendonly.aof";
 
@@ -31,21 +34,17 @@ fn aof_path(s: &Server) -> PathBuf {
     s.dir().join(AOF)
 }
 
-fn info_field(con: &mut redis::Connection, field: &str) -> String {
-    let info: String = redis::cmd("INFO").arg("persistence").query(con).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in INFO persistence:\n{info}"))
-        .trim()
-        .to_string()
+/// A field of INFO persistence.
+fn aof_info(con: &mut redis::Connection, field: &str) -> String {
+    common::info_field(con, "persistence", field)
 }
 
 /// Wait until no rewrite is running or scheduled.
 fn wait_rewrite_idle(con: &mut redis::Connection) {
     assert!(
         wait_until(IO_DEADLINE * 3, || {
-            info_field(con, "aof_rewrite_in_progress") == "0"
-                && info_field(con, "aof_rewrite_scheduled") == "0"
+            aof_info(con, "aof_rewrite_in_progress") == "0"
+                && aof_info(con, "aof_rewrite_scheduled") == "0"
         }),
         "rewrite did not finish"
     );
@@ -55,43 +54,23 @@ fn bgrewriteaof(con: &mut redis::Connection) {
     let r: String = redis::cmd("BGREWRITEAOF").query(con).unwrap();
     assert_eq!(r, "Background append only file rewriting started");
     wait_rewrite_idle(con);
-    assert_eq!(info_field(con, "aof_last_bgrewrite_status"), "ok");
-}
-
-fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
+    assert_eq!(aof_info(con, "aof_last_bgrewrite_status"), "ok");
 }
 
 /// Children of `pid` that are zombies (exited, not reaped).
 fn zombie_children(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        // "pid (comm) S ppid ..."; comm may contain spaces and parens.
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let mut f = stat[close + 1..].split_whitespace();
-        let (state, ppid) = (f.next(), f.next().and_then(|p| p.parse::<u32>().ok()));
-        if ppid == Some(pid) && state == Some("Z") {
-            out.push(stat.split(' ').next().unwrap().parse().unwrap());
-        }
-    }
-    out
+    common::child_processes(pid)
+        .into_iter()
+        .filter(|(_, state)| state == "Z")
+        .map(|(child, _)| child)
+        .collect()
 }
 
 /// Spawn the binary directly (for servers expected to refuse to start) and
 /// return (success, stdout+stderr).
 fn run_server_expecting_exit(dir: &Path, extra: &[&str]) -> (bool, String) {
-    let port = free_port().to_string();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_inmemdb"));
-    cmd.args(["--port", &port, "--dir", dir.to_str().unwrap()])
-        .args(extra);
+    let mut cmd = common::server_command(free_port(), dir);
+    cmd.args(extra);
     let (st, out, err) = run_with_deadline(&mut cmd, IO_DEADLINE);
     (st.success(), format!("{out}{err}"))
 }
@@ -99,19 +78,9 @@ fn run_server_expecting_exit(dir: &Path, extra: &[&str]) -> (bool, String) {
 /// Spawn the binary on `dir` without waiting for it; it dies with the test
 /// thread (PR_SET_PDEATHSIG), like the harness's servers.
 fn spawn_raw(dir: &Path, port: u16, extra: &[&str]) -> std::process::Child {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_inmemdb"));
-    cmd.args(["--port", &port.to_string(), "--dir", dir.to_str().unwrap()])
-        .args(extra)
-        .stdout(std::process::Stdio::null());
-    // SAFETY: prctl is async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    cmd.spawn().unwrap()
+    let mut cmd = common::server_command(port, dir);
+    cmd.args(extra).stdout(std::process::Stdio::null());
+    common::die_with_parent(&mut cmd).spawn().unwrap()
 }
 
 fn check_aof(path: &Path, fix: bool) -> (i32, String) {
@@ -415,22 +384,13 @@ fn shutdown_and_sigterm_flush_the_aof_with_appendfsync_no() {
     let mut s = Server::start(&["--appendonly", "yes", "--appendfsync", "no"]);
     let mut con = s.client();
     for i in 0..100 {
-        redis::cmd("SET")
-            .arg(format!("k{i}"))
-            .arg(i)
-            .query::<()>(&mut con)
-            .unwrap();
+        set(&mut con, format!("k{i}"), i);
     }
     drop(con);
     s.restart(); // SIGTERM
     let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, 100);
-    redis::cmd("SET")
-        .arg("after")
-        .arg("x")
-        .query::<()>(&mut con)
-        .unwrap();
+    assert_eq!(dbsize(&mut con), 100);
+    set(&mut con, "after", "x");
     let mut raw = s.raw();
     raw.send(&encode(&[b"SHUTDOWN"]));
     raw.expect_closed();
@@ -448,11 +408,7 @@ fn shutdown_and_sigterm_flush_the_aof_with_appendfsync_no() {
 fn aof_with_keys(s: &mut Server, n: usize) -> Vec<u8> {
     let mut con = s.client();
     for i in 0..n {
-        redis::cmd("SET")
-            .arg(format!("key:{i}"))
-            .arg(format!("value:{i}"))
-            .query::<()>(&mut con)
-            .unwrap();
+        set(&mut con, format!("key:{i}"), format!("value:{i}"));
     }
     drop(con);
     let st = s.stop();
@@ -471,8 +427,7 @@ fn truncated_tail_is_cut_and_complete_commands_load() {
     fs::write(aof_path(&s), &bytes[..bytes.len() - 5]).unwrap();
     s.restart();
     let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, 49);
+    assert_eq!(dbsize(&mut con), 49);
     let v: String = redis::cmd("GET").arg("key:48").query(&mut con).unwrap();
     assert_eq!(v, "value:48");
     assert!(
@@ -482,16 +437,10 @@ fn truncated_tail_is_cut_and_complete_commands_load() {
     // The file was cut back to the last complete command, and appending
     // continues from there.
     assert_eq!(fs::metadata(aof_path(&s)).unwrap().len(), complete as u64);
-    redis::cmd("SET")
-        .arg("more")
-        .arg("1")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "more", "1");
     drop(con);
     s.restart();
-    let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, 50);
+    assert_eq!(dbsize(&mut s.client()), 50);
 }
 
 #[test]
@@ -560,9 +509,7 @@ fn corruption_in_the_middle_refuses_to_start_and_leaves_the_file() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("is valid"), "{out}");
     s.restart();
-    let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, 20);
+    assert_eq!(dbsize(&mut s.client()), 20);
 }
 
 #[test]
@@ -665,9 +612,7 @@ fn handcrafted_files() {
     )
     .unwrap();
     s.restart();
-    let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(dbsize(&mut s.client()), 2);
 }
 
 #[test]
@@ -816,25 +761,21 @@ fn bgrewriteaof_under_write_load_keeps_the_dataset_and_shrinks_the_file() {
     for _ in 0..5 {
         bgrewriteaof(&mut con);
     }
-    let rewrites: u64 = info_field(&mut con, "aof_rewrites").parse().unwrap();
+    let rewrites: u64 = aof_info(&mut con, "aof_rewrites").parse().unwrap();
     assert_eq!(rewrites, 5);
     stop.store(true, Ordering::Relaxed);
     let writes: u64 = writers.into_iter().map(|h| h.join().unwrap()).sum();
     let before = dump(&s, &[0, 1], &universe());
-    let grown: u64 = info_field(&mut con, "aof_current_size").parse().unwrap();
+    let grown: u64 = aof_info(&mut con, "aof_current_size").parse().unwrap();
     bgrewriteaof(&mut con);
-    let shrunk: u64 = info_field(&mut con, "aof_current_size").parse().unwrap();
+    let shrunk: u64 = aof_info(&mut con, "aof_current_size").parse().unwrap();
     assert_eq!(shrunk, fs::metadata(aof_path(&s)).unwrap().len());
     eprintln!(
         "{writes} writes during 5 rewrites; AOF {grown} bytes before the last rewrite, {shrunk} after"
     );
     assert!(shrunk < grown, "{shrunk} >= {grown}");
     // Writes after the rewrite go to the new file.
-    redis::cmd("SET")
-        .arg("s:0")
-        .arg("last")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "s:0", "last");
     let before_last = dump(&s, &[0, 1], &universe());
     assert_ne!(before.0, before_last.0);
     assert!(
@@ -888,20 +829,16 @@ fn automatic_rewrite_on_growth() {
     let mut i = 0;
     assert!(wait_until(IO_DEADLINE * 3, || {
         for _ in 0..100 {
-            redis::cmd("SET")
-                .arg(format!("k{}", i % 10))
-                .arg(&value)
-                .query::<()>(&mut con)
-                .unwrap();
+            set(&mut con, format!("k{}", i % 10), &value);
             i += 1;
         }
-        info_field(&mut con, "aof_rewrites") != "0"
+        aof_info(&mut con, "aof_rewrites") != "0"
     }));
     wait_rewrite_idle(&mut con);
     // The new base is the rewritten file (plus the writes made meanwhile);
     // later writes only append.
-    let base: u64 = info_field(&mut con, "aof_base_size").parse().unwrap();
-    let size: u64 = info_field(&mut con, "aof_current_size").parse().unwrap();
+    let base: u64 = aof_info(&mut con, "aof_base_size").parse().unwrap();
+    let size: u64 = aof_info(&mut con, "aof_current_size").parse().unwrap();
     assert!(base > 0 && base <= size, "base {base}, current {size}");
     assert!(
         s.log_tail(50)
@@ -910,20 +847,14 @@ fn automatic_rewrite_on_growth() {
     drop(con);
     s.kill9();
     s.restart();
-    let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, 10);
+    assert_eq!(dbsize(&mut s.client()), 10);
 }
 
 #[test]
 fn bgrewriteaof_with_aof_off_writes_the_file() {
     let mut s = Server::start(&[]);
     let mut con = s.client();
-    redis::cmd("SET")
-        .arg("a")
-        .arg("1")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "a", "1");
     redis::cmd("HSET")
         .arg("h")
         .arg("f")
@@ -935,11 +866,7 @@ fn bgrewriteaof_with_aof_off_writes_the_file() {
     assert!(contains(&bytes, &encode(&[b"HSET", b"h", b"f", b"v"])));
     assert!(contains(&bytes, &encode(&[b"MSET", b"a", b"1"])));
     // Not enabled: later writes are not logged.
-    redis::cmd("SET")
-        .arg("b")
-        .arg("2")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "b", "2");
     drop(con);
     s.stop();
     assert_eq!(fs::read(aof_path(&s)).unwrap(), bytes);
@@ -977,45 +904,19 @@ fn config_set_appendonly_at_runtime() {
     let mut s = Server::start(&[]);
     let mut con = s.client();
     for i in 0..100 {
-        redis::cmd("SET")
-            .arg(format!("k{i}"))
-            .arg(i)
-            .query::<()>(&mut con)
-            .unwrap();
+        set(&mut con, format!("k{i}"), i);
     }
-    assert_eq!(info_field(&mut con, "aof_enabled"), "0");
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("appendonly")
-        .arg("yes")
-        .query::<()>(&mut con)
-        .unwrap();
-    assert_eq!(info_field(&mut con, "aof_enabled"), "1");
+    assert_eq!(aof_info(&mut con, "aof_enabled"), "0");
+    config_set(&mut con, "appendonly", "yes");
+    assert_eq!(aof_info(&mut con, "aof_enabled"), "1");
     // Writes during the first rewrite are kept too.
-    redis::cmd("SET")
-        .arg("during")
-        .arg("x")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "during", "x");
     wait_rewrite_idle(&mut con);
-    assert_eq!(info_field(&mut con, "aof_last_bgrewrite_status"), "ok");
-    redis::cmd("SET")
-        .arg("after")
-        .arg("y")
-        .query::<()>(&mut con)
-        .unwrap();
+    assert_eq!(aof_info(&mut con, "aof_last_bgrewrite_status"), "ok");
+    set(&mut con, "after", "y");
     // appendfsync changes apply at once.
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("appendfsync")
-        .arg("always")
-        .query::<()>(&mut con)
-        .unwrap();
-    redis::cmd("SET")
-        .arg("always")
-        .arg("z")
-        .query::<()>(&mut con)
-        .unwrap();
+    config_set(&mut con, "appendfsync", "always");
+    set(&mut con, "always", "z");
     drop(con);
     s.kill9();
     assert_eq!(dbsize_with_aof_on(&s), 103);
@@ -1023,25 +924,12 @@ fn config_set_appendonly_at_runtime() {
     // And off again: the file stops growing.
     let s = Server::start(&["--appendonly", "yes"]);
     let mut con = s.client();
-    redis::cmd("SET")
-        .arg("a")
-        .arg("1")
-        .query::<()>(&mut con)
-        .unwrap();
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("appendonly")
-        .arg("no")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "a", "1");
+    config_set(&mut con, "appendonly", "no");
     let size = fs::metadata(aof_path(&s)).unwrap().len();
     assert!(size > 0);
-    redis::cmd("SET")
-        .arg("b")
-        .arg("2")
-        .query::<()>(&mut con)
-        .unwrap();
-    assert_eq!(info_field(&mut con, "aof_enabled"), "0");
+    set(&mut con, "b", "2");
+    assert_eq!(aof_info(&mut con, "aof_enabled"), "0");
     assert_eq!(fs::metadata(aof_path(&s)).unwrap().len(), size);
 }
 
@@ -1075,11 +963,7 @@ fn save_bgsave_lastsave_replies() {
 fn info_persistence_fields() {
     let s = Server::start(&["--appendonly", "yes"]);
     let mut con = s.client();
-    redis::cmd("SET")
-        .arg("a")
-        .arg("1")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "a", "1");
     let info: String = redis::cmd("INFO")
         .arg("persistence")
         .query(&mut con)
@@ -1123,7 +1007,7 @@ fn bgrewriteaof_inside_multi_is_scheduled_after_exec() {
     c.expect(b"*3\r\n+OK\r\n+Background append only file rewriting scheduled\r\n+OK\r\n");
     let mut con = s.client();
     // Cron starts it once the transaction is over.
-    assert!(wait_until(IO_DEADLINE, || info_field(
+    assert!(wait_until(IO_DEADLINE, || aof_info(
         &mut con,
         "aof_rewrites"
     ) == "1"));
@@ -1139,11 +1023,7 @@ fn bgrewriteaof_inside_multi_is_scheduled_after_exec() {
 fn loaded_keys_look_freshly_created() {
     let mut s = Server::start(&["--appendonly", "yes"]);
     let mut con = s.client();
-    redis::cmd("SET")
-        .arg("a")
-        .arg("1")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "a", "1");
     drop(con);
     s.restart();
     let mut con = s.client();

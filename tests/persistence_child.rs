@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 use std::time::Duration;
 
-use common::{IO_DEADLINE, Server, wait_until};
+use common::{IO_DEADLINE, Server, child_processes, config_set, dbsize, set, wait_until};
 
 /// 100 keys × 20 ms: a rewrite takes about 2 s.
 const KEY_DELAY_US: &str = "20000";
@@ -32,42 +32,15 @@ fn start(args: &[&str]) -> Server {
     Server::start(args)
 }
 
-fn info_field(con: &mut redis::Connection, field: &str) -> String {
-    let info: String = redis::cmd("INFO").arg("persistence").query(con).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in INFO persistence:\n{info}"))
-        .trim()
-        .to_string()
+/// A field of INFO persistence.
+fn aof_info(con: &mut redis::Connection, field: &str) -> String {
+    common::info_field(con, "persistence", field)
 }
 
 fn fill(con: &mut redis::Connection) {
     for i in 0..KEYS {
-        redis::cmd("SET")
-            .arg(format!("k{i}"))
-            .arg(i)
-            .query::<()>(con)
-            .unwrap();
+        set(con, format!("k{i}"), i);
     }
-}
-
-/// (pid, state) of the processes whose parent is `pid`.
-fn children(pid: u32) -> Vec<(u32, String)> {
-    let mut out = Vec::new();
-    for e in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let mut f = stat[close + 1..].split_whitespace();
-        let state = f.next().unwrap_or("").to_string();
-        if f.next().and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
-            out.push((stat.split(' ').next().unwrap().parse().unwrap(), state));
-        }
-    }
-    out
 }
 
 fn process_exists(pid: u32) -> bool {
@@ -81,13 +54,22 @@ fn temp_file(s: &Server, child: u32) -> PathBuf {
     s.dir().join(format!("temp-rewriteaof-bg-{child}.aof"))
 }
 
+/// Wait until no rewrite child runs, whether the rewrite worked or not.
+fn wait_rewrite_over(con: &mut redis::Connection) {
+    assert!(
+        wait_until(IO_DEADLINE, || aof_info(con, "aof_rewrite_in_progress")
+            == "0"),
+        "rewrite still running"
+    );
+}
+
 /// Start a rewrite and return the child's pid once its temp file exists.
 fn start_rewrite(s: &Server, con: &mut redis::Connection) -> u32 {
     let r: String = redis::cmd("BGREWRITEAOF").query(con).unwrap();
     assert_eq!(r, "Background append only file rewriting started");
     let mut child = 0;
     assert!(wait_until(IO_DEADLINE, || {
-        child = children(s.pid()).first().map_or(0, |c| c.0);
+        child = child_processes(s.pid()).first().map_or(0, |c| c.0);
         child != 0 && temp_file(s, child).exists()
     }));
     child
@@ -102,14 +84,11 @@ fn second_bgrewriteaof_while_one_runs() {
     let mut raw = s.raw();
     raw.send_cmd(&[b"BGREWRITEAOF"]);
     raw.expect(b"-ERR Background append only file rewriting already in progress\r\n");
-    assert_eq!(info_field(&mut con, "aof_rewrite_in_progress"), "1");
-    assert_ne!(info_field(&mut con, "aof_current_rewrite_time_sec"), "-1");
-    assert!(wait_until(IO_DEADLINE, || info_field(
-        &mut con,
-        "aof_rewrite_in_progress"
-    ) == "0"));
-    assert_eq!(info_field(&mut con, "aof_last_bgrewrite_status"), "ok");
-    assert!(children(s.pid()).is_empty(), "child not reaped");
+    assert_eq!(aof_info(&mut con, "aof_rewrite_in_progress"), "1");
+    assert_ne!(aof_info(&mut con, "aof_current_rewrite_time_sec"), "-1");
+    wait_rewrite_over(&mut con);
+    assert_eq!(aof_info(&mut con, "aof_last_bgrewrite_status"), "ok");
+    assert!(child_processes(s.pid()).is_empty(), "child not reaped");
 }
 
 #[test]
@@ -119,48 +98,29 @@ fn killed_child_leaves_the_old_aof_and_reports_err() {
     fill(&mut con);
     let child = start_rewrite(&s, &mut con);
     // Writes during the doomed rewrite go to the old AOF as usual.
-    redis::cmd("SET")
-        .arg("during")
-        .arg("x")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "during", "x");
     let aof = fs::read(s.dir().join("appendonly.aof")).unwrap();
     // SAFETY: signalling our server's child.
     assert_eq!(unsafe { libc::kill(child as i32, libc::SIGKILL) }, 0);
-    assert!(wait_until(IO_DEADLINE, || info_field(
-        &mut con,
-        "aof_rewrite_in_progress"
-    ) == "0"));
-    assert_eq!(info_field(&mut con, "aof_last_bgrewrite_status"), "err");
-    assert_eq!(
-        info_field(&mut con, "aof_rewrites_consecutive_failures"),
-        "1"
-    );
+    wait_rewrite_over(&mut con);
+    assert_eq!(aof_info(&mut con, "aof_last_bgrewrite_status"), "err");
+    assert_eq!(aof_info(&mut con, "aof_rewrites_consecutive_failures"), "1");
     assert!(!temp_file(&s, child).exists(), "temp file left behind");
-    assert!(children(s.pid()).is_empty(), "child not reaped");
+    assert!(child_processes(s.pid()).is_empty(), "child not reaped");
     assert_eq!(fs::read(s.dir().join("appendonly.aof")).unwrap(), aof);
     assert!(
         s.log_tail(20)
             .contains("Background AOF rewrite terminated by signal 9")
     );
     // A later rewrite succeeds and clears the status.
-    redis::cmd("SET")
-        .arg("after")
-        .arg("y")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "after", "y");
     start_rewrite(&s, &mut con);
-    assert!(wait_until(IO_DEADLINE, || info_field(
-        &mut con,
-        "aof_rewrite_in_progress"
-    ) == "0"));
-    assert_eq!(info_field(&mut con, "aof_last_bgrewrite_status"), "ok");
+    wait_rewrite_over(&mut con);
+    assert_eq!(aof_info(&mut con, "aof_last_bgrewrite_status"), "ok");
     drop(con);
     s.kill9();
     s.restart();
-    let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, KEYS as i64 + 2);
+    assert_eq!(dbsize(&mut s.client()), KEYS as i64 + 2);
 }
 
 #[test]
@@ -169,20 +129,14 @@ fn shutdown_during_a_rewrite_kills_the_child() {
     let mut con = s.client();
     fill(&mut con);
     let child = start_rewrite(&s, &mut con);
-    redis::cmd("SET")
-        .arg("during")
-        .arg("x")
-        .query::<()>(&mut con)
-        .unwrap();
+    set(&mut con, "during", "x");
     drop(con);
     let st = s.stop();
     assert!(st.success());
     assert!(!process_exists(child), "rewrite child outlived the server");
     assert!(!temp_file(&s, child).exists());
     s.restart();
-    let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, KEYS as i64 + 1);
+    assert_eq!(dbsize(&mut s.client()), KEYS as i64 + 1);
 }
 
 #[test]
@@ -197,9 +151,7 @@ fn child_dies_with_a_killed_parent() {
     // finish a rename behind the next server's back.
     assert!(wait_until(IO_DEADLINE, || !process_exists(child)));
     s.restart();
-    let mut con = s.client();
-    let n: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
-    assert_eq!(n, KEYS as i64);
+    assert_eq!(dbsize(&mut s.client()), KEYS as i64);
 }
 
 #[test]
@@ -207,18 +159,9 @@ fn shutdown_waits_for_the_first_rewrite_after_enabling_the_aof() {
     let mut s = start(&[]);
     let mut con = s.client();
     fill(&mut con);
-    redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("appendonly")
-        .arg("yes")
-        .query::<()>(&mut con)
-        .unwrap();
-    assert_eq!(info_field(&mut con, "aof_rewrite_in_progress"), "1");
-    redis::cmd("SET")
-        .arg("during")
-        .arg("x")
-        .query::<()>(&mut con)
-        .unwrap();
+    config_set(&mut con, "appendonly", "yes");
+    assert_eq!(aof_info(&mut con, "aof_rewrite_in_progress"), "1");
+    set(&mut con, "during", "x");
     drop(con);
     // SIGTERM: there is no AOF until the rewrite completes, so the server
     // waits for it (about 2 s) instead of exiting with nothing persisted.

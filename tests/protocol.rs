@@ -12,17 +12,9 @@ mod common;
 
 use std::io::Write;
 
-use common::{RawConn, Server, encode};
+use common::{Server, bulk, client_id, encode};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-
-/// `$<len>\r\n<payload>\r\n`
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
 
 #[test]
 fn pipeline_of_10000_commands_in_one_write() {
@@ -319,12 +311,6 @@ fn hello_body(proto: i64, id: i64) -> Vec<u8> {
     .concat()
 }
 
-fn client_id(c: &mut RawConn) -> i64 {
-    let r = c.cmd(&[b"CLIENT", b"ID"]);
-    let s = std::str::from_utf8(&r).expect("utf8");
-    s.trim_start_matches(':').trim_end().parse().expect("id")
-}
-
 #[test]
 fn hello_negotiates_protocol() {
     let srv = Server::start(&[]);
@@ -513,8 +499,7 @@ fn clients_disconnecting_with_pending_output() {
     }
     let mut c = srv.raw();
     let freed = common::wait_until(common::IO_DEADLINE, || {
-        let info = c.cmd(&[b"INFO", b"clients"]);
-        common::contains(&info, b"connected_clients:1\r\n")
+        common::connected_clients(&mut c) == 1
     });
     assert!(freed, "closed clients were not freed");
 }

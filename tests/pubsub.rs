@@ -14,14 +14,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{IO_DEADLINE, RawConn, Server, wait_until};
-
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
+use common::{
+    IO_DEADLINE, RawConn, Server, bulk, client_line, field, info_field, info_num, int_reply, text,
+    wait_until,
+};
 
 /// A push/array of bulk strings followed by an integer: `[kind, name, n]`.
 fn confirm(prefix: u8, kind: &str, name: Option<&str>, n: i64) -> Vec<u8> {
@@ -56,23 +52,6 @@ fn pmessage(prefix: u8, pattern: &str, channel: &str, payload: &str) -> Vec<u8> 
     out
 }
 
-fn int_reply(r: &[u8]) -> i64 {
-    let s = std::str::from_utf8(r).expect("utf8");
-    assert!(s.starts_with(':'), "not an integer reply: {s:?}");
-    s[1..].trim_end().parse().expect("integer")
-}
-
-fn text(r: &[u8]) -> String {
-    String::from_utf8_lossy(r).into_owned()
-}
-
-fn info_field(c: &mut RawConn, section: &str, name: &str) -> Option<String> {
-    let info = text(&c.cmd(&[b"INFO", section.as_bytes()]));
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .map(|v| v.trim_end().to_string())
-}
-
 fn numsub(c: &mut RawConn, channel: &str) -> i64 {
     let r = c.cmd(&[b"PUBSUB", b"NUMSUB", channel.as_bytes()]);
     let tail = format!("${}\r\n{channel}\r\n:", channel.len());
@@ -81,19 +60,9 @@ fn numsub(c: &mut RawConn, channel: &str) -> i64 {
     t[at..].trim_end().parse().expect("count")
 }
 
-/// The CLIENT LIST line of the client named `name`, if connected.
-fn client_line(c: &mut RawConn, name: &str) -> Option<String> {
-    let list = text(&c.cmd(&[b"CLIENT", b"LIST"]));
-    list.lines()
-        .find(|l| l.split_whitespace().any(|f| f == format!("name={name}")))
-        .map(str::to_string)
-}
-
-fn field(line: &str, key: &str) -> String {
-    line.split_whitespace()
-        .find_map(|f| f.strip_prefix(&format!("{key}=")))
-        .unwrap_or_default()
-        .to_string()
+/// Clients closed for going over client-output-buffer-limit (INFO stats).
+fn output_limit_disconnections(c: &mut RawConn) -> u64 {
+    info_num(c, "stats", "client_output_buffer_limit_disconnections")
 }
 
 #[test]
@@ -243,14 +212,8 @@ fn pubsub_introspection() {
     assert_eq!(numsub(&mut c, "chan:2"), 1);
     // NUMPAT counts distinct patterns.
     assert_eq!(int_reply(&c.cmd(&[b"PUBSUB", b"NUMPAT"])), 2);
-    assert_eq!(
-        info_field(&mut c, "stats", "pubsub_channels").as_deref(),
-        Some("3")
-    );
-    assert_eq!(
-        info_field(&mut c, "stats", "pubsub_patterns").as_deref(),
-        Some("2")
-    );
+    assert_eq!(info_field(&mut c, "stats", "pubsub_channels"), "3");
+    assert_eq!(info_field(&mut c, "stats", "pubsub_patterns"), "2");
     // Standalone server: no shard channels.
     c.send(b"PUBSUB SHARDCHANNELS\r\nPUBSUB SHARDNUMSUB x\r\n");
     c.expect(b"*0\r\n*2\r\n$1\r\nx\r\n:0\r\n");
@@ -279,8 +242,8 @@ fn pubsub_introspection() {
     drop(s2);
     drop(named);
     assert!(wait_until(IO_DEADLINE, || {
-        info_field(&mut c, "stats", "pubsub_channels").as_deref() == Some("0")
-            && info_field(&mut c, "stats", "pubsub_patterns").as_deref() == Some("0")
+        info_field(&mut c, "stats", "pubsub_channels") == "0"
+            && info_field(&mut c, "stats", "pubsub_patterns") == "0"
     }));
     assert_eq!(numsub(&mut c, "chan:1"), 0);
 }
@@ -369,18 +332,27 @@ fn publish_batch(c: &mut RawConn, channel: &str, n: usize, size: usize) {
     }
 }
 
+/// Sets the pubsub class of client-output-buffer-limit to `limit` ("hard
+/// soft seconds") and subscribes a client named `name` to `foo`, which then
+/// reads nothing more. Returns (admin connection, subscriber): keep the
+/// subscriber alive for as long as it should stay connected.
+fn limit_and_silent_subscriber(srv: &Server, limit: &str, name: &str) -> (RawConn, RawConn) {
+    let mut admin = srv.raw();
+    admin.send(format!("CONFIG SET client-output-buffer-limit \"pubsub {limit}\"\r\n").as_bytes());
+    admin.expect(b"+OK\r\n");
+    let mut sub = srv.raw();
+    sub.cmd(&[b"CLIENT", b"SETNAME", name.as_bytes()]);
+    sub.send(b"SUBSCRIBE foo\r\n");
+    sub.expect(&confirm(b'*', "subscribe", Some("foo"), 1));
+    (admin, sub)
+}
+
 /// Hard limit: a subscriber that stops reading is closed once its pending
 /// output reaches the limit, and the disconnection is counted.
 #[test]
 fn output_buffer_hard_limit_closes_slow_subscriber() {
     let srv = Server::start(&[]);
-    let mut admin = srv.raw();
-    admin.send(b"CONFIG SET client-output-buffer-limit \"pubsub 100000 0 0\"\r\n");
-    admin.expect(b"+OK\r\n");
-    let mut sub = srv.raw();
-    sub.cmd(&[b"CLIENT", b"SETNAME", b"slow"]);
-    sub.send(b"SUBSCRIBE foo\r\n");
-    sub.expect(&confirm(b'*', "subscribe", Some("foo"), 1));
+    let (mut admin, _sub) = limit_and_silent_subscriber(&srv, "100000 0 0", "slow");
     let mut last_omem = 0;
     let closed = wait_until(IO_DEADLINE, || {
         publish_batch(&mut admin, "foo", 20, 5000);
@@ -395,15 +367,7 @@ fn output_buffer_hard_limit_closes_slow_subscriber() {
         }
     });
     assert!(closed, "slow subscriber never closed (omem={last_omem})");
-    assert_eq!(
-        info_field(
-            &mut admin,
-            "stats",
-            "client_output_buffer_limit_disconnections"
-        )
-        .as_deref(),
-        Some("1")
-    );
+    assert_eq!(output_limit_disconnections(&mut admin), 1);
     assert_eq!(numsub(&mut admin, "foo"), 0);
 }
 
@@ -414,13 +378,7 @@ fn output_buffer_hard_limit_closes_slow_subscriber() {
 #[test]
 fn output_buffer_soft_limit_needs_time() {
     let srv = Server::start(&[]);
-    let mut admin = srv.raw();
-    admin.send(b"CONFIG SET client-output-buffer-limit \"pubsub 0 1mb 2\"\r\n");
-    admin.expect(b"+OK\r\n");
-    let mut sub = srv.raw();
-    sub.cmd(&[b"CLIENT", b"SETNAME", b"soft"]);
-    sub.send(b"SUBSCRIBE foo\r\n");
-    sub.expect(&confirm(b'*', "subscribe", Some("foo"), 1));
+    let (mut admin, _sub) = limit_and_silent_subscriber(&srv, "0 1mb 2", "soft");
     let omem = |admin: &mut RawConn| {
         client_line(admin, "soft").map(|l| field(&l, "omem").parse::<u64>().unwrap_or(0))
     };
@@ -440,15 +398,7 @@ fn output_buffer_soft_limit_needs_time() {
         waited >= Duration::from_millis(1500),
         "closed after {waited:?}, before the soft-limit seconds"
     );
-    assert_eq!(
-        info_field(
-            &mut admin,
-            "stats",
-            "client_output_buffer_limit_disconnections"
-        )
-        .as_deref(),
-        Some("1")
-    );
+    assert_eq!(output_limit_disconnections(&mut admin), 1);
 }
 
 /// Resident set size of a process in bytes, from /proc.
@@ -513,15 +463,7 @@ fn slow_subscriber_200mb_is_disconnected_and_memory_stays_bounded() {
 
     let mut admin = srv.raw();
     assert!(wait_until(IO_DEADLINE, || numsub(&mut admin, "firehose") == 0));
-    assert_eq!(
-        info_field(
-            &mut admin,
-            "stats",
-            "client_output_buffer_limit_disconnections"
-        )
-        .as_deref(),
-        Some("1")
-    );
+    assert_eq!(output_limit_disconnections(&mut admin), 1);
     // Disconnected near 32 MB (plus what the kernel's socket buffers took),
     // far from the 200 MB published.
     assert!(

@@ -19,11 +19,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{IO_DEADLINE, RawConn, Server, show, wait_until};
+use common::{
+    IO_DEADLINE, RawConn, Server, bulk, bulk_payload, info_num, int, show, unix_ms, wait_until,
+};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
@@ -38,17 +39,6 @@ const OVERFLOW: &[u8] = b"-ERR increment or decrement would overflow\r\n";
 const NAN_INF: &[u8] = b"-ERR increment would produce NaN or Infinity\r\n";
 const TOO_LONG: &[u8] = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
 const OFFSET: &[u8] = b"-ERR offset is out of range\r\n";
-
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-fn int(n: i64) -> Vec<u8> {
-    format!(":{n}\r\n").into_bytes()
-}
 
 fn invalid_expire(cmd: &str) -> Vec<u8> {
     format!("-ERR invalid expire time in '{cmd}' command\r\n").into_bytes()
@@ -76,13 +66,6 @@ fn check_args(c: &mut RawConn, args: &[&[u8]], want: &[u8]) {
     );
 }
 
-/// Payload of a RESP2 bulk reply.
-fn bulk_payload(r: &[u8]) -> Vec<u8> {
-    assert!(r.starts_with(b"$"), "not a bulk reply: {}", show(r));
-    let nl = r.iter().position(|&b| b == b'\n').expect("header");
-    r[nl + 1..r.len() - 2].to_vec()
-}
-
 /// `(keys, expires)` of db0 from INFO keyspace; (0, 0) when the db is empty.
 fn db0(c: &mut RawConn) -> (u64, u64) {
     let info = String::from_utf8(bulk_payload(&c.cmd(&[b"INFO", b"keyspace"]))).unwrap();
@@ -99,13 +82,7 @@ fn db0(c: &mut RawConn) -> (u64, u64) {
 }
 
 fn info_stat(c: &mut RawConn, name: &str) -> u64 {
-    let info = String::from_utf8(bulk_payload(&c.cmd(&[b"INFO", b"stats"]))).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("no {name} in INFO stats"))
-        .trim_end()
-        .parse()
-        .unwrap()
+    info_num(c, "stats", name)
 }
 
 /// Poll until GET `key` answers null (the key expired), within a generous deadline.
@@ -115,13 +92,6 @@ fn wait_gone(c: &mut RawConn, key: &str) {
         wait_until(IO_DEADLINE, || c.cmd(&[b"GET", key.as_bytes()]) == NULL),
         "{key} did not expire"
     );
-}
-
-fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 // ---- SET and friends ----------------------------------------------------------------------
@@ -1486,13 +1456,7 @@ fn real_redis() -> Option<RealRedis> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        common::die_with_parent(&mut cmd);
         let mut r = RealRedis {
             child: cmd.spawn().expect("spawn redis-server"),
             port,

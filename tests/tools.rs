@@ -20,7 +20,7 @@
 
 mod common;
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -29,7 +29,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Server, temp_dir, wait_until};
+use common::{Server, set, wait_until};
 
 /// Deadline for a tool that should finish on its own. Generous: a loaded
 /// 2-core machine running debug builds.
@@ -37,26 +37,8 @@ const RUN_DEADLINE: Duration = Duration::from_secs(60);
 /// Deadline for one expected piece of terminal output.
 const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
 
-/// Path of an external tool, or `None` (test skipped) when it is missing;
-/// with `CI=true` a missing tool fails the test instead, as in
-/// `common::external_tool`, but naming the right package.
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{name} is not installed but CI=true: install {package} (see .ci/run)");
-        }
-        eprintln!("skipped: {name} not installed (apt-get install {package})");
-    }
-    found
-}
-
 fn redis_cli() -> Option<PathBuf> {
-    tool("redis-cli", "redis-tools")
+    common::external_tool("redis-cli")
 }
 
 /// Output of a finished tool.
@@ -86,41 +68,16 @@ fn tail(s: &str) -> &str {
     &s[at..]
 }
 
-/// Run `cmd` to completion with `stdin` as its input; stdout and stderr go
-/// to files (no pipe can fill up and stall it). Past `RUN_DEADLINE` the tool
-/// is killed and the test fails.
+/// Run `cmd` to completion with `stdin` as its input (see
+/// `common::run_with_input`); past `RUN_DEADLINE` the tool is killed and the
+/// test fails.
 fn run(cmd: &mut Command, stdin: &[u8]) -> Output {
-    let dir = temp_dir("tool");
-    let (inp, out, err) = (dir.join("in"), dir.join("out"), dir.join("err"));
-    fs::write(&inp, stdin).expect("write stdin file");
-    let mut child = cmd
-        .stdin(File::open(&inp).expect("stdin file"))
-        .stdout(File::create(&out).expect("stdout file"))
-        .stderr(File::create(&err).expect("stderr file"))
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
-    let mut status = None;
-    wait_until(RUN_DEADLINE, || {
-        status = child.try_wait().ok().flatten();
-        status.is_some()
-    });
-    let read = |p: &Path| String::from_utf8_lossy(&fs::read(p).unwrap_or_default()).into_owned();
-    let Some(status) = status else {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!(
-            "{cmd:?} did not finish within {RUN_DEADLINE:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            tail(&read(&out)),
-            tail(&read(&err))
-        );
-    };
-    let output = Output {
+    let (status, stdout, stderr) = common::run_with_input(cmd, Some(stdin), RUN_DEADLINE);
+    Output {
         status,
-        stdout: read(&out),
-        stderr: read(&err),
-    };
-    let _ = fs::remove_dir_all(&dir);
-    output
+        stdout,
+        stderr,
+    }
 }
 
 /// `redis-cli -p <port> args...`, expected to succeed.
@@ -134,14 +91,6 @@ fn cli(cli: &Path, srv: &Server, args: &[&str]) -> String {
     );
     assert!(o.status.success(), "redis-cli {args:?}: {}", o.both());
     o.stdout
-}
-
-fn set(con: &mut redis::Connection, key: &str, value: &[u8]) {
-    redis::cmd("SET")
-        .arg(key)
-        .arg(value)
-        .query::<()>(con)
-        .expect("SET");
 }
 
 // --- pseudo-terminal -----------------------------------------------------------
@@ -513,7 +462,7 @@ fn redis_cli_scan_returns_exactly_the_keys() {
 fn fill_for_bigkeys(srv: &Server) {
     let mut con = srv.client();
     for i in 0..100 {
-        set(&mut con, &format!("s:{i}"), format!("value-{i}").as_bytes());
+        set(&mut con, format!("s:{i}"), format!("value-{i}").as_bytes());
     }
     set(&mut con, "big", &[b'x'; 1000]);
     for i in 0..20 {
@@ -586,7 +535,7 @@ fn redis_cli_stat_prints_parsable_rows() {
     let srv = Server::start(&[]);
     let mut con = srv.client();
     for i in 0..7 {
-        set(&mut con, &format!("k{i}"), b"v");
+        set(&mut con, format!("k{i}"), b"v");
     }
     redis::cmd("SELECT").arg(1).query::<()>(&mut con).unwrap();
     set(&mut con, "other-db", b"v");
@@ -902,7 +851,7 @@ fn command_docs_arguments_are_well_formed() {
 
 #[test]
 fn redis_benchmark_runs_to_the_end() {
-    let Some(bench) = tool("redis-benchmark", "redis-tools") else {
+    let Some(bench) = common::external_tool("redis-benchmark") else {
         return;
     };
     let srv = Server::start(&[]);
@@ -957,7 +906,7 @@ fn redis_benchmark_runs_to_the_end() {
 
 #[test]
 fn nc_inline_ping() {
-    let Some(nc) = tool("nc", "netcat-openbsd") else {
+    let Some(nc) = common::external_tool_from("nc", "netcat-openbsd") else {
         return;
     };
     let srv = Server::start(&[]);

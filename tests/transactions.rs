@@ -10,33 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{IO_DEADLINE, RawConn, Server, wait_until};
-
-fn bulk(payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("${}\r\n", payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-fn text(r: &[u8]) -> String {
-    String::from_utf8_lossy(r).into_owned()
-}
-
-fn field(line: &str, key: &str) -> String {
-    line.split_whitespace()
-        .find_map(|f| f.strip_prefix(&format!("{key}=")))
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn client_line(c: &mut RawConn, name: &str) -> String {
-    let list = text(&c.cmd(&[b"CLIENT", b"LIST"]));
-    list.lines()
-        .find(|l| l.split_whitespace().any(|f| f == format!("name={name}")))
-        .unwrap_or_else(|| panic!("no client {name} in {list}"))
-        .to_string()
-}
+use common::{IO_DEADLINE, Server, bulk, client_line, field, text, wait_until};
 
 #[test]
 fn multi_exec_basics() {
@@ -137,7 +111,7 @@ fn reset_and_client_list_in_multi() {
     c.send(b"WATCH k\r\nMULTI\r\nPING\r\nECHO x\r\n");
     c.expect(b"+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n");
     let mut admin = srv.raw();
-    let line = client_line(&mut admin, "tx");
+    let line = client_line(&mut admin, "tx").expect("client tx listed");
     assert_eq!(field(&line, "flags"), "x");
     assert_eq!(field(&line, "multi"), "2");
     assert_ne!(field(&line, "multi-mem"), "0");
@@ -145,7 +119,7 @@ fn reset_and_client_list_in_multi() {
     c.send(b"RESET\r\nEXEC\r\n");
     c.expect(b"+RESET\r\n-ERR EXEC without MULTI\r\n");
     c.cmd(&[b"CLIENT", b"SETNAME", b"tx"]);
-    let line = client_line(&mut admin, "tx");
+    let line = client_line(&mut admin, "tx").expect("client tx listed");
     assert_eq!(field(&line, "flags"), "N");
     assert_eq!(field(&line, "multi"), "-1");
 }
@@ -231,7 +205,13 @@ fn exec_fails_when_a_watched_key_is_modified() {
     c.expect(b"+OK\r\n");
     other.send(b"HSET x f 4\r\n");
     other.expect(b":0\r\n");
-    assert_eq!(field(&client_line(&mut other, "w"), "flags"), "d");
+    assert_eq!(
+        field(
+            &client_line(&mut other, "w").expect("client w listed"),
+            "flags"
+        ),
+        "d"
+    );
 }
 
 #[test]

@@ -103,6 +103,188 @@ pub fn show(b: &[u8]) -> String {
     s
 }
 
+// ---- expected replies and reading replies -----------------------------------
+
+/// `$<len>\r\n<payload>\r\n`: a RESP bulk string.
+pub fn bulk(payload: &[u8]) -> Vec<u8> {
+    let mut out = format!("${}\r\n", payload.len()).into_bytes();
+    out.extend_from_slice(payload);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// `:<n>\r\n`: a RESP integer.
+pub fn int(n: i64) -> Vec<u8> {
+    format!(":{n}\r\n").into_bytes()
+}
+
+/// `-<text>\r\n`: a RESP error (`text` includes the code, e.g. "ERR ...").
+pub fn err(text: &str) -> Vec<u8> {
+    format!("-{text}\r\n").into_bytes()
+}
+
+/// The value of an integer reply; panics on any other reply.
+pub fn int_reply(r: &[u8]) -> i64 {
+    std::str::from_utf8(r)
+        .ok()
+        .and_then(|s| s.strip_prefix(':'))
+        .and_then(|s| s.strip_suffix("\r\n"))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an integer reply: {}", show(r)))
+}
+
+/// The payload of a RESP2 bulk reply; panics on any other reply.
+pub fn bulk_payload(r: &[u8]) -> Vec<u8> {
+    assert!(r.starts_with(b"$"), "not a bulk reply: {}", show(r));
+    let nl = r.iter().position(|&b| b == b'\n').expect("header");
+    r[nl + 1..r.len() - 2].to_vec()
+}
+
+/// A reply as text, for `contains` checks and messages.
+pub fn text(r: &[u8]) -> String {
+    String::from_utf8_lossy(r).into_owned()
+}
+
+/// Milliseconds since the Unix epoch, by the local clock.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis() as u64
+}
+
+// ---- INFO and CLIENT LIST ---------------------------------------------------
+
+/// A connection that can be asked for INFO: a raw one or a `redis` crate one.
+pub trait Info {
+    /// The text of `INFO <section>`.
+    fn info(&mut self, section: &str) -> String;
+}
+
+impl Info for RawConn {
+    fn info(&mut self, section: &str) -> String {
+        text(&bulk_payload(&self.cmd(&[b"INFO", section.as_bytes()])))
+    }
+}
+
+impl Info for redis::Connection {
+    fn info(&mut self, section: &str) -> String {
+        redis::cmd("INFO")
+            .arg(section)
+            .query(self)
+            .unwrap_or_else(|e| panic!("INFO {section}: {e}"))
+    }
+}
+
+/// The value of the `name:` line of an INFO text, trailing whitespace cut.
+pub fn info_value(info: &str, name: &str) -> Option<String> {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .map(|v| v.trim_end().to_string())
+}
+
+/// The value of `name` in `INFO <section>`; panics if it is missing.
+pub fn info_field(c: &mut impl Info, section: &str, name: &str) -> String {
+    let info = c.info(section);
+    info_value(&info, name).unwrap_or_else(|| panic!("no {name} in INFO {section}:\n{info}"))
+}
+
+/// `info_field` as a number; panics if it is missing or not a number.
+pub fn info_num<T: std::str::FromStr>(c: &mut impl Info, section: &str, name: &str) -> T {
+    let v = info_field(c, section, name);
+    v.parse()
+        .unwrap_or_else(|_| panic!("{name} in INFO {section} is not a number: {v:?}"))
+}
+
+/// The value of `key=` in a CLIENT LIST / CLIENT INFO line ("" if absent).
+pub fn field(line: &str, key: &str) -> String {
+    line.split_whitespace()
+        .find_map(|f| f.strip_prefix(&format!("{key}=")))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The CLIENT LIST line of the client named `name`, if it is connected.
+pub fn client_line(c: &mut RawConn, name: &str) -> Option<String> {
+    let list = text(&c.cmd(&[b"CLIENT", b"LIST"]));
+    list.lines()
+        .find(|l| l.split_whitespace().any(|f| f == format!("name={name}")))
+        .map(str::to_string)
+}
+
+/// Send a command whose reply is an integer, and return it.
+pub fn query_int(c: &mut RawConn, args: &[&[u8]]) -> i64 {
+    int_reply(&c.cmd(args))
+}
+
+// ---- through the `redis` crate ------------------------------------------------
+
+/// SET `key` `value`; panics on an error reply.
+pub fn set(
+    con: &mut redis::Connection,
+    key: impl redis::ToRedisArgs,
+    value: impl redis::ToRedisArgs,
+) {
+    redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query::<()>(con)
+        .unwrap_or_else(|e| panic!("SET: {e}"));
+}
+
+/// DBSIZE of the connection's current db.
+pub fn dbsize(con: &mut redis::Connection) -> i64 {
+    redis::cmd("DBSIZE")
+        .query(con)
+        .unwrap_or_else(|e| panic!("DBSIZE: {e}"))
+}
+
+/// CONFIG SET `name` `value`; panics on an error reply.
+pub fn config_set(con: &mut redis::Connection, name: &str, value: &str) {
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg(name)
+        .arg(value)
+        .query::<()>(con)
+        .unwrap_or_else(|e| panic!("CONFIG SET {name} {value}: {e}"));
+}
+
+// ---- keys without the string commands ----------------------------------------
+
+/// Creates `key` holding the string "value:0" padded or cut to `size` bytes
+/// (0 = unpadded): DEBUG POPULATE makes `__mk:0`, RENAME gives it any
+/// (binary) name.
+pub fn make_sized(c: &mut RawConn, key: &[u8], size: usize) {
+    let size = size.to_string();
+    let mut args: Vec<&[u8]> = vec![b"DEBUG", b"POPULATE", b"1", b"__mk"];
+    if size != "0" {
+        args.push(size.as_bytes());
+    }
+    c.send_cmd(&args);
+    c.expect(b"+OK\r\n");
+    c.send_cmd(&[b"RENAME", b"__mk:0", key]);
+    c.expect(b"+OK\r\n");
+}
+
+/// Creates `key` holding the string "value:0" (see `make_sized`).
+pub fn make(c: &mut RawConn, key: &[u8]) {
+    make_sized(c, key, 0);
+}
+
+// ---- CLIENT ------------------------------------------------------------------
+
+/// Connected clients as the server counts them (`c` included).
+pub fn connected_clients(c: &mut RawConn) -> i64 {
+    info_num(c, "clients", "connected_clients")
+}
+
+/// CLIENT ID of this connection.
+pub fn client_id(c: &mut RawConn) -> i64 {
+    int_reply(&c.cmd(&[b"CLIENT", b"ID"]))
+}
+
+// ---- the server --------------------------------------------------------------
+
 /// A running (or stopped) `inmemdb` process owned by one test.
 pub struct Server {
     child: Option<Child>,
@@ -204,14 +386,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2));
-        // SAFETY: prctl is async-signal-safe; nothing else runs in the child
-        // between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        die_with_parent(&mut cmd);
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let pid = child.id();
         self.child = Some(child);
@@ -366,6 +541,51 @@ impl Drop for Server {
         }
         let _ = fs::remove_dir_all(&self.root);
     }
+}
+
+/// The `inmemdb` binary with `--port` and `--dir`, for a server a test spawns
+/// itself (one expected to refuse to start, or one the harness can't probe).
+pub fn server_command(port: u16, dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_inmemdb"));
+    cmd.arg("--port")
+        .arg(port.to_string())
+        .arg("--dir")
+        .arg(dir);
+    cmd
+}
+
+/// Make the process `cmd` spawns get SIGKILL when the thread that spawned it
+/// ends (PR_SET_PDEATHSIG), so an interrupted test run leaves no orphans.
+pub fn die_with_parent(cmd: &mut Command) -> &mut Command {
+    // SAFETY: prctl is async-signal-safe; nothing else runs in the child
+    // between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        })
+    }
+}
+
+/// (pid, state letter) of the processes whose parent is `pid`, from /proc.
+pub fn child_processes(pid: u32) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for e in fs::read_dir("/proc").expect("read /proc").flatten() {
+        let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) S ppid ..."; comm may contain spaces and parens.
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let mut f = stat[close + 1..].split_whitespace();
+        let state = f.next().unwrap_or("").to_string();
+        if f.next().and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
+            let child = stat.split(' ').next().and_then(|p| p.parse().ok());
+            out.push((child.expect("pid in /proc/*/stat"), state));
+        }
+    }
+    out
 }
 
 /// One PING round trip; returns the pid from INFO server if it was a PONG.
@@ -636,10 +856,15 @@ pub fn reply_len(buf: &[u8], at: usize) -> Result<Option<usize>, String> {
     }
 }
 
-/// Where an external tool (redis-cli, redis-benchmark) is, if installed.
-/// Missing in CI (`CI=true`) is a failure, because CI installs redis-tools
-/// and a silent skip would hide that; elsewhere the caller skips.
+/// Where an external tool from redis-tools (redis-cli, redis-benchmark) is,
+/// if installed. Missing in CI (`CI=true`) is a failure, because CI installs
+/// redis-tools and a silent skip would hide that; elsewhere the caller skips.
 pub fn external_tool(name: &str) -> Option<PathBuf> {
+    external_tool_from(name, "redis-tools")
+}
+
+/// `external_tool` for a tool from another package (named in the messages).
+pub fn external_tool_from(name: &str, package: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join(name))
@@ -647,9 +872,9 @@ pub fn external_tool(name: &str) -> Option<PathBuf> {
     });
     if found.is_none() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{name} is not installed but CI=true: install redis-tools (see .ci/run)");
+            panic!("{name} is not installed but CI=true: install {package} (see .ci/run)");
         }
-        eprintln!("skipped: {name} not installed (apt-get install redis-tools)");
+        eprintln!("skipped: {name} not installed (apt-get install {package})");
     }
     found
 }
@@ -657,11 +882,28 @@ pub fn external_tool(name: &str) -> Option<PathBuf> {
 /// Run a command to completion with a deadline; returns (status, stdout,
 /// stderr). Past the deadline the command is killed and the test fails.
 pub fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> (ExitStatus, String, String) {
+    run_with_input(cmd, None, deadline)
+}
+
+/// `run_with_deadline`, with `stdin` (if any) as the command's input. Input
+/// and output go through files, so no pipe can fill up and stall it.
+pub fn run_with_input(
+    cmd: &mut Command,
+    stdin: Option<&[u8]>,
+    deadline: Duration,
+) -> (ExitStatus, String, String) {
     let out_dir = temp_dir("cmd");
     let out_path = out_dir.join("stdout");
     let err_path = out_dir.join("stderr");
+    match stdin {
+        Some(input) => {
+            let in_path = out_dir.join("stdin");
+            fs::write(&in_path, input).expect("write stdin file");
+            cmd.stdin(File::open(&in_path).expect("stdin file"))
+        }
+        None => cmd.stdin(Stdio::null()),
+    };
     let mut child = cmd
-        .stdin(Stdio::null())
         .stdout(File::create(&out_path).expect("stdout file"))
         .stderr(File::create(&err_path).expect("stderr file"))
         .spawn()
@@ -677,8 +919,8 @@ pub fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> (ExitStatus, 
         eprintln!("{cmd:?} killed after {deadline:?}");
         st
     });
-    let stdout = fs::read_to_string(&out_path).unwrap_or_default();
-    let stderr = fs::read_to_string(&err_path).unwrap_or_default();
+    let read = |p: &Path| text(&fs::read(p).unwrap_or_default());
+    let (stdout, stderr) = (read(&out_path), read(&err_path));
     let _ = fs::remove_dir_all(&out_dir);
     assert!(
         status.signal().is_none(),
