@@ -356,6 +356,29 @@ fn set_generic(
     Ok(())
 }
 
+/// SETEX / PSETEX (Redis `setexCommand`, `psetexCommand`): `key ttl value`, a SET with a
+/// mandatory EX (`unit` = `opt::EX`) or PX (`opt::PX`) and no other option.
+fn setex_generic(ctx: &mut Ctx<'_>, args: &Args<'_>, unit: u16) -> CmdResult {
+    let invalid_expire = if unit == opt::PX {
+        "ERR invalid expire time in 'psetex' command"
+    } else {
+        "ERR invalid expire time in 'setex' command"
+    };
+    let o = ExtOpts {
+        flags: unit,
+        expire: Some(args.get(2)),
+    };
+    set_generic(
+        ctx,
+        args,
+        args.get(1),
+        args.get(3),
+        &o,
+        invalid_expire,
+        SetReplies::OkNull,
+    )
+}
+
 /// INCR/DECR/INCRBY/DECRBY (Redis `incrDecrCommand`). An int-encoded value is updated in place;
 /// a TTL is kept.
 fn incr_decr(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
@@ -411,35 +434,11 @@ fn setnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
 }
 
 fn setex(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
-    let o = ExtOpts {
-        flags: opt::EX,
-        expire: Some(args.get(2)),
-    };
-    set_generic(
-        ctx,
-        args,
-        args.get(1),
-        args.get(3),
-        &o,
-        "ERR invalid expire time in 'setex' command",
-        SetReplies::OkNull,
-    )
+    setex_generic(ctx, args, opt::EX)
 }
 
 fn psetex(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
-    let o = ExtOpts {
-        flags: opt::PX,
-        expire: Some(args.get(2)),
-    };
-    set_generic(
-        ctx,
-        args,
-        args.get(1),
-        args.get(3),
-        &o,
-        "ERR invalid expire time in 'psetex' command",
-        SetReplies::OkNull,
-    )
+    setex_generic(ctx, args, opt::PX)
 }
 
 fn get(ctx: &mut Ctx<'_>, args: &Args<'_>) -> CmdResult {
