@@ -16,23 +16,17 @@ use mio::Token;
 use super::Core;
 use super::client::ClientState;
 
-/// Keyspace notification classes (Redis's NOTIFY_* flags, notify.c). Same
-/// bits as `config::keyspace_events_flags` produces.
+/// Keyspace notification classes (Redis's NOTIFY_* flags, notify.c) under short names for the
+/// command code (`notify::STRING`); the bits are defined once, next to the
+/// `notify-keyspace-events` parser in `config::notify`.
 pub mod notify {
-    pub const KEYSPACE: u32 = 1 << 0; // K
-    pub const KEYEVENT: u32 = 1 << 1; // E
-    pub const GENERIC: u32 = 1 << 2; // g
-    pub const STRING: u32 = 1 << 3; // $
-    pub const LIST: u32 = 1 << 4; // l
-    pub const SET: u32 = 1 << 5; // s
-    pub const HASH: u32 = 1 << 6; // h
-    pub const ZSET: u32 = 1 << 7; // z
-    pub const EXPIRED: u32 = 1 << 8; // x
-    pub const EVICTED: u32 = 1 << 9; // e
-    pub const STREAM: u32 = 1 << 10; // t
-    pub const KEY_MISS: u32 = 1 << 11; // m
-    pub const MODULE: u32 = 1 << 12; // d
-    pub const NEW: u32 = 1 << 13; // n
+    pub use crate::config::{
+        NOTIFY_EVICTED as EVICTED, NOTIFY_EXPIRED as EXPIRED, NOTIFY_GENERIC as GENERIC,
+        NOTIFY_HASH as HASH, NOTIFY_KEY_MISS as KEY_MISS, NOTIFY_KEYEVENT as KEYEVENT,
+        NOTIFY_KEYSPACE as KEYSPACE, NOTIFY_LIST as LIST, NOTIFY_MODULE as MODULE,
+        NOTIFY_NEW as NEW, NOTIFY_SET as SET, NOTIFY_STREAM as STREAM, NOTIFY_STRING as STRING,
+        NOTIFY_ZSET as ZSET,
+    };
 }
 
 /// What the keyspace holds for a key, without expiring or touching it.
