@@ -4,12 +4,12 @@
 //! eviction in [`meta`], victim selection in [`evict`] and [`s3fifo`], values in [`value`]. No I/O and no clients: the server drains the
 //! expired-key events each db records and turns them into AOF `DEL`s and notifications.
 //!
-//! **Layout.** A db is an `IndexMap<CompactBytes, Entry>` (foldhash, randomly keyed) plus the
-//! dense TTL index described in [`expire`]. The map's dense entry vector gives O(1) uniform
-//! sampling by index (eviction, RANDOMKEY, active expiry) and a SCAN cursor that survives
-//! rehashing; deletions use `swap_remove` to stay O(1).
+//! **Layout.** A db is a [`table::KeyTable<Entry>`] (dense entry vector + foldhash index that
+//! resizes incrementally, like Redis's dict) plus the dense TTL index described in [`expire`].
+//! The dense entry vector gives O(1) uniform sampling by index (eviction, RANDOMKEY, active
+//! expiry) and a SCAN cursor that survives rehashing; deletions use `swap_remove` to stay O(1).
 //!
-//! **Memory per key** (64-bit): an `IndexMap` bucket is hash 8 + key 24 + `Entry` 32 = 64 bytes,
+//! **Memory per key** (64-bit): a table bucket is hash 8 + key 24 + `Entry` 32 = 64 bytes,
 //! plus an 8-byte index slot and a control byte per table slot (load ≤ 7/8). Keys and values up
 //! to 23 bytes live inline. `benches/keyspace.rs` measures 1M keys with a 12-byte key and a
 //! 16-byte value at 83 bytes/key RSS, 99 with a TTL (redis-server 7.0 on the same machine:
@@ -29,12 +29,11 @@ pub mod expire;
 pub mod listpack;
 pub mod meta;
 pub mod s3fifo;
+pub mod table;
 pub mod value;
 
 use std::ops::{BitOr, Range};
 
-use indexmap::IndexMap;
-use indexmap::map::raw_entry_v1::{RawEntryApiV1, RawEntryMut};
 use rand::rngs::SmallRng;
 use rand::{Rng, RngExt, SeedableRng};
 
@@ -43,7 +42,7 @@ use expire::{ExpireCycleState, NO_TTL, VolatileSlot};
 pub use meta::MetaPolicy;
 pub use value::{HashLimits, HashValue, StrValue, Value};
 
-type Map = IndexMap<CompactBytes, Entry, foldhash::fast::RandomState>;
+type Map = table::KeyTable<Entry>;
 
 /// Bytes a key costs in the table besides its own heap data: the bucket (hash, key, entry)
 /// plus an index slot (8 bytes + 1 control byte) at a typical 80% load.
@@ -311,6 +310,7 @@ impl Db {
     /// - a hit or miss is counted unless `NOSTATS` or `WRITE`.
     pub fn lookup(&mut self, key: &[u8], now_ms: u64, flags: LookupFlags) -> Option<&mut Entry> {
         let count = !flags.contains(LookupFlags::NOSTATS) && !flags.contains(LookupFlags::WRITE);
+        self.map.rehash_on_read();
         let idx = match self.map.get_index_of(key) {
             Some(idx) if self.is_stale(idx, now_ms) => {
                 self.expire_index(idx);
@@ -380,10 +380,12 @@ impl Db {
     pub fn set(&mut self, key: &[u8], value: Value, expire: SetExpire, now_ms: u64) -> bool {
         let policy = self.policy;
         let mut value = Some(value);
-        let (idx, created, old_vol) = match self.map.raw_entry_mut_v1().from_key(key) {
-            RawEntryMut::Occupied(mut o) => {
-                let idx = o.index();
-                let e = o.get_mut();
+        let hash = self.map.hash(key);
+        let (idx, created, old_vol) = match self.map.find_hashed(hash, key) {
+            Some(idx) => {
+                let Some((_, e)) = self.map.get_index_mut(idx) else {
+                    return false;
+                };
                 let stale = e.vol != NO_TTL
                     && self
                         .volatile
@@ -399,9 +401,9 @@ impl Db {
                     (idx, false, Some(e.vol))
                 }
             }
-            RawEntryMut::Vacant(v) => {
-                let idx = v.index();
-                v.insert(
+            None => {
+                let idx = self.map.push(
+                    hash,
                     CompactBytes::from_slice(key),
                     Entry {
                         value: value.take().unwrap_or(Value::int(0)),
@@ -469,7 +471,11 @@ impl Db {
 
     /// Drops the TTL of `key`. Returns true if there was one (PERSIST's reply). No expiry check.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        let Some((_, _, e)) = self.map.get_full_mut(key) else {
+        let Some((_, e)) = self
+            .map
+            .get_index_of(key)
+            .and_then(|idx| self.map.get_index_mut(idx))
+        else {
             return false;
         };
         if e.vol == NO_TTL {
@@ -495,6 +501,12 @@ impl Db {
         self.avg_ttl_ms = 0;
         self.queues = s3fifo::Queues::default();
         n
+    }
+
+    /// Moves up to `n` keys of an in-progress table resize (see [`table`]); returns whether
+    /// one is still in progress. For cron.
+    pub fn rehash_step(&mut self, n: usize) -> bool {
+        self.map.rehash_step(n)
     }
 
     /// Gives back table capacity after mass deletion (Redis `tryResizeHashTables`). Only acts

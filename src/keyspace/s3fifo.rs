@@ -24,13 +24,9 @@
 //!
 //! `simple-first` uses the main queue alone, in insertion order.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
-
-use indexmap::map::raw_entry_v1::RawEntryApiV1;
-
 use super::Db;
 use super::meta::{self, MetaPolicy};
+use std::collections::{HashMap, VecDeque};
 
 /// Target share of S in the keyspace, as a fraction 1/`SMALL_SHARE_INV` (paper: 10%).
 const SMALL_SHARE_INV: usize = 10;
@@ -125,15 +121,12 @@ impl Queues {
 
 impl Db {
     fn key_hash(&self, key: &[u8]) -> u64 {
-        self.map.hasher().hash_one(key)
+        self.map.hash(key)
     }
 
-    /// Table index of the key whose hash is `hash`, checked against the key itself.
+    /// Table index of the key whose hash is `hash` (the table stores each key's hash).
     fn index_of_hash(&self, hash: u64) -> Option<usize> {
-        let hasher = self.map.hasher();
-        self.map
-            .raw_entry_v1()
-            .index_from_hash(hash, |k| hasher.hash_one(k.as_bytes()) == hash)
+        self.map.index_of_hash(hash)
     }
 
     /// Size of the queues (S, M, ghost), all zero unless a queue policy is active.
@@ -199,11 +192,12 @@ impl Db {
         if kind == 0 {
             return;
         }
-        let hasher = self.map.hasher().clone();
         let mut main = VecDeque::with_capacity(self.map.len());
-        for (k, e) in self.map.iter_mut() {
-            main.push_back(hasher.hash_one(k.as_bytes()));
-            if kind == 2 {
+        for idx in 0..self.map.len() {
+            main.extend(self.map.hash_at(idx));
+            if kind == 2
+                && let Some((_, e)) = self.map.get_index_mut(idx)
+            {
                 e.meta = meta::s3_with(e.meta, true, 0);
             }
         }

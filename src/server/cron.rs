@@ -9,6 +9,9 @@ use super::client::flags;
 
 /// Longest single slow active-expire cycle.
 const SLOW_EXPIRE_MAX: Duration = Duration::from_millis(2);
+/// Longest incremental-rehash run per cron tick, and positions moved between clock reads.
+const REHASH_MAX: Duration = Duration::from_millis(1);
+const REHASH_STEP: usize = 1000;
 
 impl Server {
     pub(crate) fn cron(&mut self) {
@@ -31,6 +34,15 @@ impl Server {
         if !self.core.aof.rewrite_in_progress() && !self.core.keyspace.fast_expire_wanted() {
             for db in &mut self.core.keyspace.dbs {
                 db.shrink_if_sparse();
+            }
+        }
+        // Move growing/shrinking key tables along (Redis's activerehashing: up to 1 ms per
+        // tick), so a table that stopped receiving writes still finishes its move. Not under
+        // a fork child, for the same copy-on-write reason as above.
+        if !self.core.aof.rewrite_in_progress() {
+            let deadline = std::time::Instant::now() + REHASH_MAX;
+            for db in &mut self.core.keyspace.dbs {
+                while db.rehash_step(REHASH_STEP) && std::time::Instant::now() < deadline {}
             }
         }
         crate::persistence::cron(&mut self.core);
