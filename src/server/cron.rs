@@ -11,7 +11,7 @@ use super::client::flags;
 const SLOW_EXPIRE_MAX: Duration = Duration::from_millis(2);
 /// Longest incremental-rehash run per cron tick, and positions moved between clock reads.
 const REHASH_MAX: Duration = Duration::from_millis(1);
-const REHASH_STEP: usize = 1000;
+const REHASH_STEP: usize = 100;
 
 impl Server {
     pub(crate) fn cron(&mut self) {
