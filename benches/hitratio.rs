@@ -194,37 +194,37 @@ fn parse_opts() -> Opts {
 /// The key ids of a trace, seeded (the same trace for every policy). Ranks are mapped to ids
 /// through a fixed permutation so that popularity is not correlated with key order.
 fn trace(spec: TraceSpec, seed: u64) -> Vec<u32> {
-    let alpha = match spec.shape {
-        Shape::Zipf(a) => a,
-        Shape::Window(..) => 0.0,
-    };
-    // Zipf by inverse CDF.
-    let mut cdf = Vec::with_capacity(KEYS);
-    let mut acc = 0.0;
-    for r in 1..=KEYS {
-        acc += 1.0 / (r as f64).powf(alpha);
-        cdf.push(acc);
-    }
     let mut rng = StdRng::seed_from_u64(seed);
-    (0..spec.requests)
-        .map(|i| {
-            let rank = match spec.shape {
-                Shape::Zipf(_) => zipf_rank(&cdf, rng.random::<f64>() * acc),
-                Shape::Window(w, d) => (i / d + rng.random_range(0..w)) % KEYS,
-            };
-            // 2654435761 is coprime with 10^6, so this is a bijection on 0..KEYS.
-            ((rank as u64 * 2_654_435_761) % KEYS as u64) as u32
-        })
+    let ranks: Vec<usize> = match spec.shape {
+        Shape::Zipf(alpha) => {
+            // Inverse CDF: cumulative weights, then a binary search per request.
+            let mut cdf = Vec::with_capacity(KEYS);
+            let mut acc = 0.0;
+            for r in 1..=KEYS {
+                acc += 1.0 / (r as f64).powf(alpha);
+                cdf.push(acc);
+            }
+            (0..spec.requests)
+                .map(|_| {
+                    let u = rng.random::<f64>() * acc;
+                    cdf.partition_point(|&c| c < u).min(KEYS - 1)
+                })
+                .collect()
+        }
+        Shape::Window(w, d) => (0..spec.requests)
+            .map(|i| (i / d + rng.random_range(0..w)) % KEYS)
+            .collect(),
+    };
+    // 2654435761 is coprime with 10^6, so this is a bijection on 0..KEYS.
+    ranks
+        .into_iter()
+        .map(|rank| ((rank as u64 * 2_654_435_761) % KEYS as u64) as u32)
         .collect()
 }
 
 /// Index of the first counted request.
 fn warmup(ids: &[u32]) -> usize {
     (ids.len() as f64 * WARMUP_FRACTION) as usize
-}
-
-fn zipf_rank(cdf: &[f64], u: f64) -> usize {
-    cdf.partition_point(|&c| c < u).min(KEYS - 1)
 }
 
 fn key_name(id: u32, buf: &mut [u8; 12]) -> &[u8] {
