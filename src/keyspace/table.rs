@@ -115,14 +115,30 @@ impl<V> KeyTable<V> {
     #[inline]
     pub fn find_hashed(&self, hash: u64, key: &[u8]) -> Option<usize> {
         let entries = &self.entries;
-        let eq = |&p: &usize| {
+        let found = self.index.find(hash, |&p| {
             let b = &entries[p];
             b.hash == hash && b.key.as_bytes() == key
-        };
-        if let Some(&p) = self.index.find(hash, eq) {
-            return Some(p);
+        });
+        match found {
+            Some(&p) => Some(p),
+            None if self.old.is_some() => self.find_in_old(hash, key),
+            None => None,
         }
-        self.old.as_ref()?.find(hash, eq).copied()
+    }
+
+    /// The old-index half of [`find_hashed`](Self::find_hashed), kept out of line so the
+    /// common path (no resize in progress) has a single, inlinable probe.
+    #[cold]
+    #[inline(never)]
+    fn find_in_old(&self, hash: u64, key: &[u8]) -> Option<usize> {
+        let entries = &self.entries;
+        self.old
+            .as_ref()?
+            .find(hash, |&p| {
+                let b = &entries[p];
+                b.hash == hash && b.key.as_bytes() == key
+            })
+            .copied()
     }
 
     /// Position of a key whose hash is `hash` (keys are identified by their 64-bit hash in the
