@@ -489,8 +489,8 @@ fn info_keyspace_and_avg_ttl() {
 /// The acceptance test: 200,000 keys with 1 s TTLs, written in one pipeline, are gone
 /// within a few seconds without any client touching them; memory returns near the baseline;
 /// and a concurrent client's PINGs keep answering within 50 ms from the end of the writes
-/// until the memory is back (the slowest PING while writing is printed, not asserted: growing
-/// the table rehashes it at once, which a debug build makes slow).
+/// until the memory is back (the slowest PING while writing is printed, not asserted: it waits
+/// behind the writer's pipeline, whose size this test does not control).
 #[test]
 fn mass_expiry_200k_keys_reclaimed_while_pings_stay_fast() {
     let _alone = EXCLUSIVE.write().unwrap_or_else(|e| e.into_inner());
@@ -559,8 +559,8 @@ fn mass_expiry_200k_keys_reclaimed_while_pings_stay_fast() {
     let final_rss = info_num::<u64>(&mut c, "memory", "used_memory_rss");
     stop.store(true, Ordering::Relaxed);
     let samples = pings.join().unwrap();
-    // The period under test starts once the writes are done (while writing, the table's
-    // growth rehashes are a separate, reported cost) and lasts until the memory is back.
+    // The period under test starts once the writes are done (while writing, PINGs queue
+    // behind the pipeline: reported, not asserted) and lasts until the memory is back.
     let t_written = t_first + pipeline_ms;
     let max_of = |during: &dyn Fn(i64) -> bool| {
         samples
