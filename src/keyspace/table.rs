@@ -81,6 +81,15 @@ impl<V> Default for KeyTable<V> {
 }
 
 impl<V> KeyTable<V> {
+    /// An empty table with room for `n` keys.
+    pub fn with_capacity(n: usize) -> Self {
+        KeyTable {
+            entries: Vec::with_capacity(n),
+            index: HashTable::with_capacity(n),
+            ..Self::default()
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -168,6 +177,17 @@ impl<V> KeyTable<V> {
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         let p = self.get_index_of(key)?;
         Some(&self.entries[p].value)
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        let p = self.get_index_of(key)?;
+        Some(&mut self.entries[p].value)
+    }
+
+    /// Removes `key` (the last entry takes its place); returns its value.
+    pub fn swap_remove(&mut self, key: &[u8]) -> Option<V> {
+        let p = self.get_index_of(key)?;
+        self.swap_remove_index(p).map(|(_, v)| v)
     }
 
     pub fn get_key_value(&self, key: &[u8]) -> Option<(&CompactBytes, &V)> {
@@ -320,8 +340,9 @@ impl<V> KeyTable<V> {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&CompactBytes, &V)> {
-        self.entries.iter().map(|b| (&b.key, &b.value))
+    /// Entries in position order.
+    pub fn iter(&self) -> Iter<'_, V> {
+        Iter(self.entries.iter())
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&CompactBytes, &mut V)> {
@@ -337,6 +358,55 @@ impl<V> std::ops::Index<usize> for KeyTable<V> {
     type Output = V;
     fn index(&self, pos: usize) -> &V {
         &self.entries[pos].value
+    }
+}
+
+/// A clone is a finished table: the index is rebuilt from the stored hashes (same hasher),
+/// with no resize in progress.
+impl<V: Clone> Clone for KeyTable<V> {
+    fn clone(&self) -> Self {
+        let entries: Vec<Bucket<V>> = self
+            .entries
+            .iter()
+            .map(|b| Bucket {
+                hash: b.hash,
+                key: b.key.clone(),
+                value: b.value.clone(),
+            })
+            .collect();
+        let mut index = HashTable::with_capacity(entries.len());
+        for (pos, b) in entries.iter().enumerate() {
+            index.insert_unique(b.hash, pos, |&p| entries[p].hash);
+        }
+        KeyTable {
+            entries,
+            index,
+            old: None,
+            cursor: 0,
+            hasher: self.hasher.clone(),
+            spare: None,
+        }
+    }
+}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for KeyTable<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over a table's entries in position order.
+pub struct Iter<'a, V>(std::slice::Iter<'a, Bucket<V>>);
+
+impl<'a, V> Iterator for Iter<'a, V> {
+    type Item = (&'a CompactBytes, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|b| (&b.key, &b.value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
     }
 }
 
@@ -515,6 +585,22 @@ mod tests {
         for j in 0..i {
             assert!(t.get_index_of(&key(j)).is_some());
         }
+    }
+
+    #[test]
+    fn a_clone_mid_move_is_a_finished_equal_table() {
+        let mut t = KeyTable::default();
+        let mut model = HashMap::new();
+        let mut i = 0u64;
+        while !t.is_rehashing() {
+            insert(&mut t, &key(i), i);
+            model.insert(key(i), i);
+            i += 1;
+        }
+        let c = t.clone();
+        assert!(!c.is_rehashing());
+        check(&c, &model);
+        check(&t, &model);
     }
 
     #[test]

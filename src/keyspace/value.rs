@@ -10,13 +10,13 @@
 //!   front-coded fields, linear search, insertion order kept, while entries ≤
 //!   `hash-max-listpack-entries` and every field and value is ≤ `hash-max-listpack-value` bytes.
 //!   Converts once to a table past either limit, never back.
-//! - Hash `hashtable`: a boxed `IndexMap` with `swap_remove`, so fields can be sampled
+//! - Hash `hashtable`: a boxed [`KeyTable`](super::table::KeyTable) (the same incrementally
+//!   resized table as the keyspace's) with `swap_remove`, so fields can be sampled
 //!   uniformly (HRANDFIELD) and scanned with a stable cursor (HSCAN), like the keyspace.
 //!
 //! Both hash encodings hand out fields and values as `&[u8]`; a listpack's fields may be
 //! rebuilt, so iteration is a lending [`HashIter`] and sampling takes callbacks.
 
-use indexmap::IndexMap;
 use rand::{Rng, RngExt};
 
 use super::bytes::CompactBytes;
@@ -27,7 +27,7 @@ use crate::util::{MAX_I64_DIGITS, format_i64, i64_len, parse_i64};
 /// Strings up to this length are created as `embstr` (Redis `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
 
-type FieldMap = IndexMap<CompactBytes, CompactBytes, foldhash::fast::RandomState>;
+type FieldMap = super::table::KeyTable<CompactBytes>;
 
 /// A string value.
 #[derive(Clone, Debug, PartialEq)]
@@ -190,7 +190,7 @@ pub struct HashIter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
     Listpack(listpack::Iter<'a>),
-    Table(indexmap::map::Iter<'a, CompactBytes, CompactBytes>),
+    Table(super::table::Iter<'a, CompactBytes>),
 }
 
 impl<'a> HashIter<'a> {
@@ -267,7 +267,9 @@ impl HashValue {
                     *slot = CompactBytes::from_slice(value);
                     false
                 } else {
-                    m.insert(
+                    let hash = m.hash(field);
+                    m.push(
+                        hash,
                         CompactBytes::from_slice(field),
                         CompactBytes::from_slice(value),
                     );
@@ -294,10 +296,16 @@ impl HashValue {
 
     fn convert_to_table(&mut self) {
         if let HashRepr::Listpack(lp) = &self.0 {
-            let mut m = FieldMap::with_capacity_and_hasher(lp.len() + 1, Default::default());
+            let mut m = FieldMap::with_capacity(lp.len() + 1);
             let mut it = lp.iter();
             while let Some((k, v)) = it.next_pair() {
-                m.insert(CompactBytes::from_slice(k), CompactBytes::from_slice(v));
+                // Listpack fields are distinct.
+                let hash = m.hash(k);
+                m.push(
+                    hash,
+                    CompactBytes::from_slice(k),
+                    CompactBytes::from_slice(v),
+                );
             }
             self.0 = HashRepr::Table(Box::new(m));
         }
