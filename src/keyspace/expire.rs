@@ -1,7 +1,7 @@
 //! TTL index and the active expiry cycle. Follows redis src/expire.c (`activeExpireCycle`).
 //!
 //! **Index.** Each `Db` keeps a dense `Vec<VolatileSlot>` with one slot per key that has a TTL:
-//! the absolute deadline (unix ms) and the key's position in the main `IndexMap`. The entry
+//! the absolute deadline (unix ms) and the key's position in the main key table. The entry
 //! points back at its slot (`Entry::vol`). Both sides use `swap_remove`, and each removal fixes
 //! the one back-pointer of the element that moved, so adding, changing and dropping a TTL are
 //! O(1), a key without TTL pays nothing, and a volatile key pays 16 bytes (Redis pays a second
