@@ -15,7 +15,8 @@
 #      /proc/PID/stat over the run divided by requests), and prints medians over the rounds
 #      with InMemDB/Redis ratios;
 #   4. memory: loads 1,000,000 string keys (12-byte keys, 16-byte values) and, into fresh
-#      servers, 100,000 hashes of 10 small fields; prints RSS and used_memory per key;
+#      servers, 100,000 hashes of 10 small fields; once used_memory is steady (a table resize
+#      finishing in the background), prints RSS and used_memory per key;
 #   5. AOF (appendonly everysec): time to reload an AOF of 1,000,000 SETs at startup, and
 #      time of BGREWRITEAOF over those keys.
 # The markdown report is printed and written to OUT (default target/vs-redis.md).
@@ -280,6 +281,26 @@ gen_hashes() {
     } }' >"$WORK/hashes.resp"
 }
 
+# settle PORT: wait (up to 15 s) until used_memory has not changed for 3 s. A table that
+# crossed a growth point during the load is still moving keys into its new index in the
+# background (InMemDB's keyspace::table, as Redis's dict rehash) with both indexes allocated;
+# the old one is freed at the end, so used_memory stays flat during the move and then drops.
+# The figure wanted is the steady state after it, for both servers alike.
+settle() {
+    local prev="" cur same=0 i
+    for i in $(seq 30); do
+        cur=$(used_memory "$1")
+        if [ -n "$cur" ] && [ "$cur" = "$prev" ]; then
+            same=$((same + 1))
+            [ "$same" -ge 6 ] && return 0
+        else
+            same=0
+        fi
+        prev=$cur
+        sleep 0.5
+    done
+}
+
 # mem_one SERVER a|b FILE KEYS LABEL: fresh server, load, record RSS and used_memory per key.
 mem_one() {
     local srv=$1 which=$2 file=$3 keys=$4 label=$5
@@ -288,6 +309,7 @@ mem_one() {
     rss0=$(rss_bytes "$pid")
     um0=$(used_memory "$port")
     if load "$port" "$file"; then
+        settle "$port"
         rss1=$(rss_bytes "$pid")
         um1=$(used_memory "$port")
         awk -v l="$label" -v s="$srv" -v k="$keys" -v r0="$rss0" -v r1="$rss1" \
