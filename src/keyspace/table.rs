@@ -448,6 +448,16 @@ mod tests {
         }
     }
 
+    /// Inserts k0, k1, ... until an insert starts a resize.
+    fn fill_until_rehashing(t: &mut KeyTable<u64>, model: &mut HashMap<Vec<u8>, u64>) {
+        let mut i = 0u64;
+        while !t.is_rehashing() {
+            insert(t, &key(i), i);
+            model.insert(key(i), i);
+            i += 1;
+        }
+    }
+
     /// Every key is found at its position, positions are dense, and while rehashing no
     /// position below the cursor is still in the old index.
     fn check(t: &KeyTable<u64>, model: &HashMap<Vec<u8>, u64>) {
@@ -527,12 +537,7 @@ mod tests {
         let mut model = HashMap::new();
         // Fill to just under a growth, then trigger it and delete from both ends while the
         // move is in progress, so relocated entries cross the cursor both ways.
-        let mut i = 0u64;
-        while !t.is_rehashing() {
-            insert(&mut t, &key(i), i);
-            model.insert(key(i), i);
-            i += 1;
-        }
+        fill_until_rehashing(&mut t, &mut model);
         let mut n = 0;
         while t.is_rehashing() && n < 10_000 {
             let victim = if n % 2 == 0 { 0 } else { t.len() / 2 };
@@ -575,28 +580,18 @@ mod tests {
     #[test]
     fn rehash_step_finishes_a_move_and_frees_the_old_index() {
         let mut t = KeyTable::default();
-        let mut i = 0u64;
-        while !t.is_rehashing() {
-            insert(&mut t, &key(i), i);
-            i += 1;
-        }
+        let mut model = HashMap::new();
+        fill_until_rehashing(&mut t, &mut model);
         while t.rehash_step(100) {}
         assert!(!t.is_rehashing());
-        for j in 0..i {
-            assert!(t.get_index_of(&key(j)).is_some());
-        }
+        check(&t, &model);
     }
 
     #[test]
     fn a_clone_mid_move_is_a_finished_equal_table() {
         let mut t = KeyTable::default();
         let mut model = HashMap::new();
-        let mut i = 0u64;
-        while !t.is_rehashing() {
-            insert(&mut t, &key(i), i);
-            model.insert(key(i), i);
-            i += 1;
-        }
+        fill_until_rehashing(&mut t, &mut model);
         let c = t.clone();
         assert!(!c.is_rehashing());
         check(&c, &model);
