@@ -1116,3 +1116,78 @@ fn object_encoding_and_refcount_of_strings() {
     c.send_cmd(&[b"OBJECT", b"ENCODING", b"newintkey2"]);
     c.expect(&bulk(b"int"));
 }
+
+/// Sends `cmds` as one pipeline (from a second thread, so neither side blocks on a full
+/// socket buffer) and returns the replies, one per command.
+fn pipeline(c: &mut RawConn, cmds: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let n = cmds.len();
+    let mut w = c.writer();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        w.write_all(&cmds.concat()).unwrap();
+    });
+    let replies = (0..n).map(|_| c.read_reply()).collect();
+    writer.join().unwrap();
+    replies
+}
+
+/// A db growing past a million keys takes the key table's large-table path: the next index is
+/// prepared on a helper thread at 3/4 load (1,376,256 of 1,835,008 slots) and the keys move
+/// into it a few per command (`keyspace::table`; its unit tests run the same path at small
+/// sizes, this runs it in the real binary). Every key stays readable, with its own value,
+/// while the move runs and while deletions relocate entries across it, and DBSIZE stays exact.
+#[test]
+fn a_table_growing_past_a_million_keys_keeps_every_key() {
+    const BASE: usize = 1_300_000;
+    const MORE: usize = 600_000;
+    let s = Server::start(&[]);
+    let mut c = s.raw();
+    assert_eq!(
+        c.cmd(&[b"DEBUG", b"POPULATE", BASE.to_string().as_bytes()]),
+        b"+OK\r\n"
+    );
+    let sets = (0..MORE)
+        .map(|i| {
+            common::encode(&[
+                b"SET",
+                format!("new:{i}").as_bytes(),
+                i.to_string().as_bytes(),
+            ])
+        })
+        .collect();
+    assert!(pipeline(&mut c, sets).iter().all(|r| r == b"+OK\r\n"));
+    assert_eq!(query_int(&mut c, &[b"DBSIZE"]), (BASE + MORE) as i64);
+
+    // Reads back every 997th key of both sets: `key:N` = `value:N` from DEBUG POPULATE.
+    let check = |c: &mut RawConn, deleted: usize| {
+        let mut probes = Vec::new();
+        for i in (0..BASE).step_by(997) {
+            let want = (i >= deleted).then(|| bulk(format!("value:{i}").as_bytes()));
+            probes.push((format!("key:{i}"), want));
+        }
+        for i in (0..MORE).step_by(997) {
+            probes.push((format!("new:{i}"), Some(bulk(i.to_string().as_bytes()))));
+        }
+        let gets = probes
+            .iter()
+            .map(|(k, _)| common::encode(&[b"GET", k.as_bytes()]))
+            .collect();
+        for ((key, want), got) in probes.iter().zip(pipeline(c, gets)) {
+            let want = want.clone().unwrap_or_else(|| b"$-1\r\n".to_vec());
+            assert_eq!(got, want, "GET {key}");
+        }
+    };
+    check(&mut c, 0);
+
+    // Deleting moves the last entry into each hole: positions on both sides of the move.
+    const DELETED: usize = 200_000;
+    let dels = (0..DELETED)
+        .map(|i| common::encode(&[b"DEL", format!("key:{i}").as_bytes()]))
+        .collect();
+    assert!(pipeline(&mut c, dels).iter().all(|r| r == b":1\r\n"));
+    assert_eq!(
+        query_int(&mut c, &[b"DBSIZE"]),
+        (BASE + MORE - DELETED) as i64
+    );
+    check(&mut c, DELETED);
+}
