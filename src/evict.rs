@@ -2,8 +2,8 @@
 //! Follows redis src/evict.c `performEvictions` (victim selection is `keyspace::evict`).
 //!
 //! **Limits.** Over `maxmemory` means `used_memory` (the counting allocator, `crate::alloc`)
-//! minus memory Redis does not count (`Core::not_counted_memory`: the AOF buffer) above the
-//! limit. `maxkeys` (an InMemDB extension, the original's key-count cap, summed over all dbs)
+//! minus memory left out (`Core::not_counted_memory`: the AOF buffer, as in Redis, and free
+//! key-table slots) above the limit. `maxkeys` (an InMemDB extension, the original's key-count cap, summed over all dbs)
 //! is the key-count reading of Redis's rule "before a command, evict until under the limit": a
 //! command that may add data (DENYOOM) needs room for one more key, `keys < maxkeys`; any other
 //! command only needs `keys <= maxkeys`. So after a single-key write the count is at most

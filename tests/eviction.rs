@@ -530,3 +530,42 @@ fn evictions_are_logged_to_the_aof_as_del() {
     let keys: Vec<String> = (0..5).map(|i| format!("k{i}")).collect();
     assert_eq!(present(&mut c, &keys), vec![false, false, true, true, true]);
 }
+
+/// Small keys and values live inline in the key table, so evicting one frees a table slot, not
+/// an allocation, and a table that doubles its entry vector allocates far more than the next
+/// key needs. Neither may turn into runaway eviction: with keys written continuously past
+/// `maxmemory`, the cache ends up full (used_memory close to the limit, from below or by a
+/// trimmed margin above) and holds about as many keys as the limit allows, not a fraction.
+#[test]
+fn small_inline_keys_fill_maxmemory_without_runaway_eviction() {
+    const LIMIT: u64 = 16 << 20;
+    let s = Server::start(&[
+        "--maxmemory",
+        &LIMIT.to_string(),
+        "--maxmemory-policy",
+        "allkeys-lru",
+    ]);
+    let mut c = s.raw();
+    let base = info_u64(&mut c, "used_memory");
+    // About 80 bytes a key: 16 MB holds ~190k of them; write 400k.
+    fill(&mut c, "key:", 0..400_000, None);
+    let evicted = info_u64(&mut c, "evicted_keys");
+    assert!(evicted > 0, "the limit was never reached");
+    let mut used = 0;
+    // The cron gives back a doubled entry vector's free half within a tick or two.
+    let settled = wait_until(Duration::from_secs(5), || {
+        used = info_u64(&mut c, "used_memory");
+        used <= LIMIT + LIMIT / 50
+    });
+    assert!(settled, "used_memory {used} stays above {LIMIT} + 2%");
+    assert!(
+        used >= LIMIT * 8 / 10,
+        "used_memory {used} of {LIMIT}: over-evicted ({evicted} evicted)"
+    );
+    let keys = dbsize(&mut c) as u64;
+    let per_key = (used - base) / keys.max(1);
+    assert!(
+        keys >= (LIMIT - base) / 120,
+        "{keys} keys in {LIMIT} bytes ({per_key} B/key, {evicted} evicted)"
+    );
+}

@@ -153,7 +153,7 @@ pub fn overhead(core: &Core, me_bytes: usize) -> MemOverhead {
         .sum::<usize>()
         + client_size
         + me_bytes;
-    let aof_buffer = core.not_counted_memory();
+    let aof_buffer = core.aof_buffer_memory();
     let mut overhead_total = startup_allocated + clients_normal + aof_buffer;
     let mut dbs = Vec::new();
     let mut keys = 0;

@@ -503,6 +503,18 @@ impl Db {
         n
     }
 
+    /// Table memory held for keys not present (see [`table::KeyTable::reusable_bytes`]).
+    pub fn reusable_bytes(&self) -> usize {
+        self.map.reusable_bytes()
+    }
+
+    /// Gives back free entry slots beyond a small margin (1/64 of the keys + 256), so that
+    /// `used_memory` under `maxmemory` does not carry a doubled entry vector's free half.
+    pub fn trim_free_slots(&mut self) {
+        let len = self.map.len();
+        self.map.trim_free_slots(len / 64 + 256);
+    }
+
     /// Moves up to `n` keys of an in-progress table resize (see [`table`]); returns whether
     /// one is still in progress. For cron.
     pub fn rehash_step(&mut self, n: usize) -> bool {
@@ -722,6 +734,11 @@ impl Keyspace {
 
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// [`Db::reusable_bytes`] over all dbs.
+    pub fn reusable_bytes(&self) -> usize {
+        self.dbs.iter().map(Db::reusable_bytes).sum()
     }
 
     /// How lookups maintain key metadata; follows `maxmemory-policy` (and the LFU tunables).

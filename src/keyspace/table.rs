@@ -24,6 +24,7 @@
 //! migration step is one probe and one insert, with no key comparisons.
 
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hashbrown::HashTable;
 
@@ -47,6 +48,22 @@ const STEP_PER_READ: usize = 1;
 const PREPARE_MIN: usize = 1 << 20;
 #[cfg(test)]
 const PREPARE_MIN: usize = 1 << 10;
+
+/// Bytes that may still be allocated ahead of time (`maxmemory − used_memory`), and a key count
+/// no table will need to exceed (`maxkeys`); unlimited unless the server sets them
+/// ([`set_prepare_limits`]). A prepared index is memory taken before it is needed: under a
+/// memory limit it would evict keys for a growth that may never come (a cache whose key count
+/// settles between 3/4 and full), so it is only prepared when it fits in the headroom and the
+/// key cap leaves room to grow. The growth itself then allocates inline, as for small tables.
+static PREPARE_HEADROOM: AtomicUsize = AtomicUsize::new(usize::MAX);
+static PREPARE_KEY_CAP: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Updates the limits on preparing indexes ahead (see [`PREPARE_HEADROOM`]); the server calls
+/// this from cron.
+pub fn set_prepare_limits(headroom_bytes: usize, key_cap: usize) {
+    PREPARE_HEADROOM.store(headroom_bytes, Ordering::Relaxed);
+    PREPARE_KEY_CAP.store(key_cap, Ordering::Relaxed);
+}
 
 struct Bucket<V> {
     hash: u64,
@@ -308,6 +325,13 @@ impl<V> KeyTable<V> {
             return;
         }
         let want = cap + 1;
+        // hashbrown's slots for `want` (7/8 load, power of two), 8-byte position + control byte.
+        let bytes = (want * 8 / 7 + 1).next_power_of_two() * (std::mem::size_of::<usize>() + 1);
+        if cap >= PREPARE_KEY_CAP.load(Ordering::Relaxed)
+            || bytes > PREPARE_HEADROOM.load(Ordering::Relaxed)
+        {
+            return;
+        }
         // If no thread can be started, the growth allocates inline as for small tables.
         self.spare = std::thread::Builder::new()
             .name("inmemdb-index".into())
@@ -337,6 +361,23 @@ impl<V> KeyTable<V> {
         self.cursor = 0;
         if self.old.is_some() {
             self.rehash_step(STEP_PER_WRITE);
+        }
+    }
+
+    /// Bytes this table holds for entries it does not have: free slots of the entry vector
+    /// (the next inserts fill them without allocating) and, during a resize, the old index
+    /// (freed when the move ends). The eviction check leaves them out (see `crate::evict`):
+    /// evicting a key whose data is inline frees a slot, not an allocation, and a vector that
+    /// doubles, or a resize, must not be paid for by evicting keys that will fit anyway.
+    pub fn reusable_bytes(&self) -> usize {
+        (self.entries.capacity() - self.entries.len()) * std::mem::size_of::<Bucket<V>>()
+            + self.old.as_ref().map_or(0, |o| o.allocation_size())
+    }
+
+    /// Gives back free entry slots beyond `keep` (a `realloc` that shrinks in place).
+    pub fn trim_free_slots(&mut self, keep: usize) {
+        if self.entries.capacity() - self.entries.len() > keep {
+            self.entries.shrink_to(self.entries.len() + keep);
         }
     }
 
@@ -549,8 +590,12 @@ mod tests {
         check(&t, &model);
     }
 
+    /// Serialises the tests that depend on the process-wide preparation limits.
+    static LIMITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn large_tables_grow_into_an_index_prepared_ahead() {
+        let _limits = LIMITS.lock().unwrap_or_else(|e| e.into_inner());
         let mut t = KeyTable::default();
         let mut model = HashMap::new();
         let mut prepared = 0;
@@ -575,6 +620,28 @@ mod tests {
         }
         assert!(prepared >= 2, "only {prepared} growths prepared ahead");
         check(&t, &model);
+    }
+
+    #[test]
+    fn no_index_is_prepared_beyond_the_memory_headroom_or_the_key_cap() {
+        let _limits = LIMITS.lock().unwrap_or_else(|e| e.into_inner());
+        // A key cap below the first large capacity (1,792): no table needs to grow past it.
+        for (headroom, key_cap) in [(1000, usize::MAX), (usize::MAX, 1500)] {
+            set_prepare_limits(headroom, key_cap);
+            let mut t = KeyTable::default();
+            let mut model = HashMap::new();
+            let mut grew_past_min = false;
+            for i in 0..(PREPARE_MIN as u64 * 3) {
+                insert(&mut t, &key(i), i);
+                model.insert(key(i), i);
+                assert!(t.spare.is_none(), "prepared at {} keys", t.len());
+                grew_past_min |= t.is_rehashing() && t.capacity() > PREPARE_MIN;
+            }
+            // Growth still happens, inline.
+            assert!(grew_past_min);
+            check(&t, &model);
+        }
+        set_prepare_limits(usize::MAX, usize::MAX);
     }
 
     #[test]

@@ -36,6 +36,28 @@ impl Server {
                 db.shrink_if_sparse();
             }
         }
+        // Under maxmemory, give back free entry slots (a doubled vector's free half) that
+        // the eviction check does not count, so used_memory itself stays near the limit.
+        if self.core.config.maxmemory > 0
+            && crate::alloc::used_memory() as u64 > self.core.config.maxmemory
+        {
+            for db in &mut self.core.keyspace.dbs {
+                db.trim_free_slots();
+            }
+        }
+        // Whether a large key table may allocate its next index ahead of time (see
+        // keyspace::table::PREPARE_HEADROOM): only within maxmemory and below maxkeys.
+        let headroom = match self.core.config.maxmemory {
+            0 => usize::MAX,
+            max => usize::try_from(max)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(crate::alloc::used_memory()),
+        };
+        let key_cap = match self.core.config.maxkeys {
+            0 => usize::MAX,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        crate::keyspace::table::set_prepare_limits(headroom, key_cap);
         // Move growing/shrinking key tables along (Redis's activerehashing: up to 1 ms per
         // tick), so a table that stopped receiving writes still finishes its move. Not under
         // a fork child, for the same copy-on-write reason as above.

@@ -93,8 +93,16 @@ impl Core {
 
     /// Memory left out of the maxmemory check (Redis's
     /// freeMemoryGetNotCountedMemory): buffers that only grow because of
-    /// writes, such as the AOF buffer, which eviction itself feeds with DELs.
+    /// writes, such as the AOF buffer, which eviction itself feeds with DELs;
+    /// and key-table memory held for keys that are not there (free entry
+    /// slots, an old index mid-resize: `KeyTable::reusable_bytes`), which
+    /// evicting more keys could not give back.
     pub fn not_counted_memory(&self) -> usize {
+        self.aof_buffer_memory() + self.keyspace.reusable_bytes()
+    }
+
+    /// The AOF buffers (MEMORY STATS `aof.buffer`).
+    pub fn aof_buffer_memory(&self) -> usize {
         self.aof.buf.capacity() + self.aof.rewrite_buf.as_ref().map_or(0, Vec::capacity)
     }
 
