@@ -374,6 +374,14 @@ impl<V> KeyTable<V> {
             + self.old.as_ref().map_or(0, |o| o.allocation_size())
     }
 
+    /// Bytes the table itself allocates: the entry vector and the index (both indexes during
+    /// a resize), not the keys' and values' own heap data.
+    pub fn table_bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<Bucket<V>>()
+            + self.index.allocation_size()
+            + self.old.as_ref().map_or(0, |o| o.allocation_size())
+    }
+
     /// Gives back free entry slots beyond `keep` (a `realloc` that shrinks in place).
     pub fn trim_free_slots(&mut self, keep: usize) {
         if self.entries.capacity() - self.entries.len() > keep {

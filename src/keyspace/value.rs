@@ -436,17 +436,12 @@ impl HashValue {
         if n <= samples {
             return self.heap_size();
         }
-        let pair = std::mem::size_of::<(CompactBytes, CompactBytes)>();
-        // Slots are counted by capacity, which growth keeps at a power-of-two table
-        // (hashbrown's 7/8 load).
-        let buckets = (n * 8).div_ceil(7).next_power_of_two();
-        let slots = buckets / 8 * 7 * (pair + 18);
         let sampled: usize = m
             .iter()
             .take(samples)
             .map(|(f, v)| f.heap_size() + v.heap_size())
             .sum();
-        std::mem::size_of::<FieldMap>() + slots + n * (sampled / samples.max(1))
+        std::mem::size_of::<FieldMap>() + m.table_bytes() + n * (sampled / samples.max(1))
     }
 
     /// `OBJECT ENCODING` name.
@@ -463,11 +458,8 @@ impl HashValue {
         match &self.0 {
             HashRepr::Listpack(lp) => lp.bytes(),
             HashRepr::Table(m) => {
-                let pair = std::mem::size_of::<(CompactBytes, CompactBytes)>();
-                // Entry vector (hash + pair) plus an index slot (8 bytes + control byte, ~7/8
-                // load).
                 std::mem::size_of::<FieldMap>()
-                    + m.capacity() * (pair + 8 + 10)
+                    + m.table_bytes()
                     + m.iter()
                         .map(|(k, v)| k.heap_size() + v.heap_size())
                         .sum::<usize>()
