@@ -3,8 +3,8 @@
 //!
 //! **Limits.** Over `maxmemory` means `used_memory` (the counting allocator, `crate::alloc`)
 //! minus memory left out (`Core::not_counted_memory`: the AOF buffer, as in Redis, and free
-//! key-table slots) above the limit. `maxkeys` (an InMemDB extension, the original's key-count cap, summed over all dbs)
-//! is the key-count reading of Redis's rule "before a command, evict until under the limit": a
+//! key-table slots) above the limit. `maxkeys` (an InMemDB extension, the original's
+//! key-count cap, summed over all dbs) is the key-count reading of Redis's rule "before a command, evict until under the limit": a
 //! command that may add data (DENYOOM) needs room for one more key, `keys < maxkeys`; any other
 //! command only needs `keys <= maxkeys`. So after a single-key write the count is at most
 //! `maxkeys` (as the memory is at most `maxmemory` plus one write) and reads never evict.

@@ -471,11 +471,7 @@ impl Db {
 
     /// Drops the TTL of `key`. Returns true if there was one (PERSIST's reply). No expiry check.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        let Some((_, e)) = self
-            .map
-            .get_index_of(key)
-            .and_then(|idx| self.map.get_index_mut(idx))
-        else {
+        let Some(e) = self.map.get_mut(key) else {
             return false;
         };
         if e.vol == NO_TTL {

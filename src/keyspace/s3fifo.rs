@@ -24,9 +24,10 @@
 //!
 //! `simple-first` uses the main queue alone, in insertion order.
 
+use std::collections::{HashMap, VecDeque};
+
 use super::Db;
 use super::meta::{self, MetaPolicy};
-use std::collections::{HashMap, VecDeque};
 
 /// Target share of S in the keyspace, as a fraction 1/`SMALL_SHARE_INV` (paper: 10%).
 const SMALL_SHARE_INV: usize = 10;

@@ -263,11 +263,14 @@ impl HashValue {
         let created = match &mut self.0 {
             HashRepr::Listpack(lp) => lp.insert(field, value),
             HashRepr::Table(m) => {
-                if let Some(slot) = m.get_mut(field) {
+                // One hash for the probe and, if absent, the insert.
+                let hash = m.hash(field);
+                if let Some(pos) = m.find_hashed(hash, field)
+                    && let Some((_, slot)) = m.get_index_mut(pos)
+                {
                     *slot = CompactBytes::from_slice(value);
                     false
                 } else {
-                    let hash = m.hash(field);
                     m.push(
                         hash,
                         CompactBytes::from_slice(field),

@@ -46,12 +46,13 @@ impl Server {
             }
         }
         // Whether a large key table may allocate its next index ahead of time (see
-        // keyspace::table::PREPARE_HEADROOM): only within maxmemory and below maxkeys.
+        // keyspace::table::PREPARE_HEADROOM): only within maxmemory, as the eviction check
+        // counts it, and below maxkeys.
         let headroom = match self.core.config.maxmemory {
             0 => usize::MAX,
             max => usize::try_from(max)
                 .unwrap_or(usize::MAX)
-                .saturating_sub(crate::alloc::used_memory()),
+                .saturating_sub(self.core.used_memory_for_eviction()),
         };
         let key_cap = match self.core.config.maxkeys {
             0 => usize::MAX,
