@@ -26,15 +26,16 @@ const ALL_POLICIES: &[&str] = &[
     "allkeys-s3fifo",
 ];
 
-/// Send `cmds` as one pipeline and return every reply.
+/// Send `cmds` (argument lists) as one pipeline and return every reply.
 fn pipeline(c: &mut RawConn, cmds: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    for cmd in cmds {
-        let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
-        out.extend_from_slice(&common::encode(&args));
-    }
-    c.send(&out);
-    cmds.iter().map(|_| c.read_reply()).collect()
+    let requests = cmds
+        .iter()
+        .map(|cmd| {
+            let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
+            common::encode(&args)
+        })
+        .collect();
+    c.pipeline(requests)
 }
 
 fn set_cmd(key: &str, value: &[u8], ttl_s: Option<u64>) -> Vec<Vec<u8>> {

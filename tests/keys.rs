@@ -1117,20 +1117,6 @@ fn object_encoding_and_refcount_of_strings() {
     c.expect(&bulk(b"int"));
 }
 
-/// Sends `cmds` as one pipeline (from a second thread, so neither side blocks on a full
-/// socket buffer) and returns the replies, one per command.
-fn pipeline(c: &mut RawConn, cmds: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    let n = cmds.len();
-    let mut w = c.writer();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        w.write_all(&cmds.concat()).unwrap();
-    });
-    let replies = (0..n).map(|_| c.read_reply()).collect();
-    writer.join().unwrap();
-    replies
-}
-
 /// A db growing past a million keys takes the key table's large-table path: the next index is
 /// prepared on a helper thread at 3/4 load (1,376,256 of 1,835,008 slots) and the keys move
 /// into it a few per command (`keyspace::table`; its unit tests run the same path at small
@@ -1155,7 +1141,7 @@ fn a_table_growing_past_a_million_keys_keeps_every_key() {
             ])
         })
         .collect();
-    assert!(pipeline(&mut c, sets).iter().all(|r| r == b"+OK\r\n"));
+    assert!(c.pipeline(sets).iter().all(|r| r == b"+OK\r\n"));
     assert_eq!(query_int(&mut c, &[b"DBSIZE"]), (BASE + MORE) as i64);
 
     // Reads back every 997th key of both sets: `key:N` = `value:N` from DEBUG POPULATE.
@@ -1172,7 +1158,7 @@ fn a_table_growing_past_a_million_keys_keeps_every_key() {
             .iter()
             .map(|(k, _)| common::encode(&[b"GET", k.as_bytes()]))
             .collect();
-        for ((key, want), got) in probes.iter().zip(pipeline(c, gets)) {
+        for ((key, want), got) in probes.iter().zip(c.pipeline(gets)) {
             let want = want.clone().unwrap_or_else(|| b"$-1\r\n".to_vec());
             assert_eq!(got, want, "GET {key}");
         }
@@ -1184,7 +1170,7 @@ fn a_table_growing_past_a_million_keys_keeps_every_key() {
     let dels = (0..DELETED)
         .map(|i| common::encode(&[b"DEL", format!("key:{i}").as_bytes()]))
         .collect();
-    assert!(pipeline(&mut c, dels).iter().all(|r| r == b":1\r\n"));
+    assert!(c.pipeline(dels).iter().all(|r| r == b":1\r\n"));
     assert_eq!(
         query_int(&mut c, &[b"DBSIZE"]),
         (BASE + MORE - DELETED) as i64

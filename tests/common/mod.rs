@@ -654,6 +654,18 @@ impl RawConn {
         self.read_reply()
     }
 
+    /// Sends `requests` (encoded commands) as one pipeline, written by a
+    /// second thread so neither side blocks on a full socket buffer, and
+    /// returns one reply per request.
+    pub fn pipeline(&mut self, requests: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        let n = requests.len();
+        let mut w = self.writer();
+        let writer = std::thread::spawn(move || w.write_all(&requests.concat()));
+        let replies = (0..n).map(|_| self.read_reply()).collect();
+        writer.join().expect("writer thread").expect("write");
+        replies
+    }
+
     /// A second handle to the same socket, e.g. for a writer thread while
     /// this one reads (large pipelines must not deadlock on full buffers).
     pub fn writer(&self) -> TcpStream {
