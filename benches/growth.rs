@@ -15,118 +15,35 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use support::{Client, INMEMDB, Reply, start_server};
 
 /// Keys below InMemDB's (7/8 load) and Redis's (load 1) growth points, paired by table size.
 const SIZES: &[(usize, usize)] = &[(3_650_000, 4_180_000), (7_320_000, 8_370_000)];
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-struct Conn {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Conn {
-    fn connect(port: u16) -> Option<Conn> {
-        let s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-        s.set_nodelay(true).ok()?;
-        Some(Conn {
-            r: BufReader::new(s.try_clone().ok()?),
-            w: s,
-        })
-    }
-
-    /// Sends one command and reads one reply (status, error, integer or bulk).
-    fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.w.write_all(&out).expect("write");
-        let mut line = Vec::new();
-        self.r.read_until(b'\n', &mut line).expect("read");
-        if line.first() == Some(&b'$') {
-            let n: i64 = std::str::from_utf8(&line[1..line.len() - 2])
-                .expect("utf8")
-                .parse()
-                .expect("len");
-            if n >= 0 {
-                let mut body = vec![0; n as usize + 2];
-                self.r.read_exact(&mut body).expect("bulk");
-                line.extend_from_slice(&body);
-            }
-        }
-        line
-    }
-}
-
-fn start(program: &str, port: u16) -> Option<Proc> {
-    let child = Command::new(program)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        // Redis 7 refuses DEBUG unless enabled.
-        .args(if program == "redis-server" {
-            &["--enable-debug-command", "local"][..]
-        } else {
-            &[]
-        })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let p = Proc(child);
-    let end = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < end {
-        if let Some(mut c) = Conn::connect(port)
-            && c.cmd(&[b"PING"]).starts_with(b"+PONG")
-        {
-            return Some(p);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
 /// (median, p99.9, max) in ms of `sets` single SETs after populating `size` keys.
 fn measure(program: &str, size: usize, sets: usize) -> Option<(f64, f64, f64)> {
-    let port = free_port();
-    let _p = start(program, port)?;
-    let mut c = Conn::connect(port)?;
-    let reply = c.cmd(&[b"DEBUG", b"POPULATE", size.to_string().as_bytes()]);
-    assert!(reply.starts_with(b"+OK"), "DEBUG POPULATE: {reply:?}");
+    // Redis 7 refuses DEBUG unless enabled.
+    let extra: &[&str] = if program == "redis-server" {
+        &["--enable-debug-command", "local"]
+    } else {
+        &[]
+    };
+    let (_p, port) = start_server(program, extra)?;
+    let mut c = Client::connect(port);
+    let populate = c.cmd(&[b"DEBUG", b"POPULATE", size.to_string().as_bytes()]);
+    assert!(matches!(populate, Reply::Ok), "DEBUG POPULATE failed");
     let mut lat = Vec::with_capacity(sets);
     for i in 0..sets {
         let key = format!("new:{i}");
         let t = Instant::now();
         let r = c.cmd(&[b"SET", key.as_bytes(), b"v"]);
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert!(r.starts_with(b"+OK"), "SET: {r:?}");
+        assert!(matches!(r, Reply::Ok), "SET failed");
     }
     lat.sort_by(f64::total_cmp);
     let at = |q: f64| lat[((lat.len() - 1) as f64 * q) as usize];
@@ -164,7 +81,7 @@ fn main() {
     println!("| server | keys before | median ms | p99.9 ms | max ms |");
     println!("|---|---:|---:|---:|---:|");
     for &(ours, theirs) in &sizes {
-        let mut runs = vec![("inmemdb", env!("CARGO_BIN_EXE_inmemdb"), ours)];
+        let mut runs = vec![("inmemdb", INMEMDB, ours)];
         if redis {
             runs.push(("redis-server", "redis-server", theirs));
         }

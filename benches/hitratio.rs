@@ -38,15 +38,18 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/mod.rs"]
+mod support;
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
 
 use inmemdb::keyspace::evict::EvictPolicy;
 use inmemdb::keyspace::{Keyspace, SetExpire, Value};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use support::{Client, INMEMDB, Proc, Reply, push_cmd, start_server};
 
 const KEYS: usize = 1_000_000;
 const CACHE: usize = 100_000;
@@ -237,225 +240,83 @@ fn key_name(id: u32, buf: &mut [u8; 12]) -> &[u8] {
     &buf[..]
 }
 
-fn push_cmd(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-/// A pipelining RESP client with just enough parsing for GET/SET/INFO replies.
-struct Client {
-    r: BufReader<TcpStream>,
-    w: BufWriter<TcpStream>,
-}
-
-enum Reply {
-    Nil,
-    Bulk(Vec<u8>),
-    Ok,
-    Int(i64),
-    Err(String),
-}
-
-impl Client {
-    fn connect(port: u16) -> Client {
-        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        s.set_nodelay(true).expect("nodelay");
-        Client {
-            r: BufReader::with_capacity(1 << 20, s.try_clone().expect("clone")),
-            w: BufWriter::with_capacity(1 << 20, s),
+/// Replays `ids`; returns (counted requests, counted misses, refused SETs).
+fn replay(c: &mut Client, ids: &[u32], count_from: usize) -> (u64, u64, u64) {
+    let (mut reqs, mut misses, mut refused) = (0, 0, 0);
+    let mut out = Vec::with_capacity(BATCH * 64);
+    let mut missed = Vec::with_capacity(BATCH);
+    let mut kb = [0u8; 12];
+    for (b, chunk) in ids.chunks(BATCH).enumerate() {
+        out.clear();
+        for &id in chunk {
+            push_cmd(&mut out, &[b"GET", key_name(id, &mut kb)]);
         }
-    }
-
-    fn reply(&mut self) -> Reply {
-        let mut line = Vec::new();
-        self.r.read_until(b'\n', &mut line).expect("read");
-        let body = std::str::from_utf8(&line[1..line.len() - 2]).expect("utf8");
-        match line[0] {
-            b'+' => Reply::Ok,
-            b'-' => Reply::Err(body.to_string()),
-            b':' => Reply::Int(body.parse().expect("int")),
-            b'$' => {
-                let n: i64 = body.parse().expect("len");
-                if n < 0 {
-                    return Reply::Nil;
+        c.w.write_all(&out).expect("write");
+        c.w.flush().expect("flush");
+        missed.clear();
+        for (i, &id) in chunk.iter().enumerate() {
+            let counted = b * BATCH + i >= count_from;
+            reqs += u64::from(counted);
+            match c.reply() {
+                Reply::Nil => {
+                    misses += u64::from(counted);
+                    missed.push(id);
                 }
-                let mut v = vec![0; n as usize + 2];
-                self.r.read_exact(&mut v).expect("bulk");
-                v.truncate(n as usize);
-                Reply::Bulk(v)
-            }
-            other => panic!("unexpected reply type {}", other as char),
-        }
-    }
-
-    fn cmd(&mut self, args: &[&[u8]]) -> Reply {
-        let mut out = Vec::new();
-        push_cmd(&mut out, args);
-        self.w.write_all(&out).expect("write");
-        self.w.flush().expect("flush");
-        self.reply()
-    }
-
-    fn info_u64(&mut self, field: &str) -> u64 {
-        let Reply::Bulk(b) = self.cmd(&[b"INFO"]) else {
-            panic!("INFO failed")
-        };
-        String::from_utf8_lossy(&b)
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix(&format!("{field}:"))
-                    .map(|v| v.trim().parse())
-            })
-            .expect("field")
-            .expect("number")
-    }
-
-    fn dbsize(&mut self) -> u64 {
-        match self.cmd(&[b"DBSIZE"]) {
-            Reply::Int(n) => n as u64,
-            _ => panic!("DBSIZE"),
-        }
-    }
-
-    /// Replays `ids`; returns (counted requests, counted misses, refused SETs).
-    fn replay(&mut self, ids: &[u32], count_from: usize) -> (u64, u64, u64) {
-        let (mut reqs, mut misses, mut refused) = (0, 0, 0);
-        let mut out = Vec::with_capacity(BATCH * 64);
-        let mut missed = Vec::with_capacity(BATCH);
-        let mut kb = [0u8; 12];
-        for (b, chunk) in ids.chunks(BATCH).enumerate() {
-            out.clear();
-            for &id in chunk {
-                push_cmd(&mut out, &[b"GET", key_name(id, &mut kb)]);
-            }
-            self.w.write_all(&out).expect("write");
-            self.w.flush().expect("flush");
-            missed.clear();
-            for (i, &id) in chunk.iter().enumerate() {
-                let counted = b * BATCH + i >= count_from;
-                reqs += u64::from(counted);
-                match self.reply() {
-                    Reply::Nil => {
-                        misses += u64::from(counted);
-                        missed.push(id);
-                    }
-                    Reply::Bulk(_) => {}
-                    _ => panic!("GET failed"),
-                }
-            }
-            if missed.is_empty() {
-                continue;
-            }
-            out.clear();
-            for &id in &missed {
-                push_cmd(
-                    &mut out,
-                    &[b"SET", key_name(id, &mut kb), VALUE, b"EX", TTL],
-                );
-            }
-            self.w.write_all(&out).expect("write");
-            self.w.flush().expect("flush");
-            for _ in &missed {
-                match self.reply() {
-                    Reply::Ok => {}
-                    Reply::Err(e) if e.starts_with("OOM") => refused += 1,
-                    Reply::Err(e) => panic!("SET failed: {e}"),
-                    _ => panic!("SET: unexpected reply"),
-                }
+                Reply::Bulk(_) => {}
+                _ => panic!("GET failed"),
             }
         }
-        (reqs, misses, refused)
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-/// A server process killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_ready(port: u16) {
-    let end = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < end {
-        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
-            drop(s);
-            let mut c = Client::connect(port);
-            if matches!(c.cmd(&[b"PING"]), Reply::Ok) {
-                return;
+        if missed.is_empty() {
+            continue;
+        }
+        out.clear();
+        for &id in &missed {
+            push_cmd(
+                &mut out,
+                &[b"SET", key_name(id, &mut kb), VALUE, b"EX", TTL],
+            );
+        }
+        c.w.write_all(&out).expect("write");
+        c.w.flush().expect("flush");
+        for _ in &missed {
+            match c.reply() {
+                Reply::Ok => {}
+                Reply::Err(e) if e.starts_with("OOM") => refused += 1,
+                Reply::Err(e) => panic!("SET failed: {e}"),
+                _ => panic!("SET: unexpected reply"),
             }
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
-    panic!("server on port {port} did not start");
+    (reqs, misses, refused)
 }
 
 fn start_inmemdb(policy: &str) -> (Proc, u16) {
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("inmemdb-hitratio-{port}"));
+    let dir = std::env::temp_dir().join(format!("inmemdb-hitratio-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let child = Command::new(env!("CARGO_BIN_EXE_inmemdb"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .args([
+    let dir = dir.to_string_lossy().into_owned();
+    let cache = CACHE.to_string();
+    start_server(
+        INMEMDB,
+        &[
             "--maxkeys",
-            &CACHE.to_string(),
+            &cache,
             "--maxmemory-policy",
             policy,
-        ])
-        .arg("--dir")
-        .arg(&dir)
-        .arg("--loglevel")
-        .arg("warning")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn inmemdb");
-    let p = Proc(child);
-    wait_ready(port);
-    (p, port)
+            "--dir",
+            &dir,
+            "--loglevel",
+            "warning",
+        ],
+    )
+    .expect("spawn inmemdb")
 }
 
 fn start_redis(policy: &str, maxmemory: u64) -> Option<(Proc, u16)> {
-    let port = free_port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .args(["--maxmemory-policy", policy])
-        .args(["--maxmemory", &maxmemory.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let p = Proc(child);
-    wait_ready(port);
-    Some((p, port))
+    let maxmemory = maxmemory.to_string();
+    start_server(
+        "redis-server",
+        &["--maxmemory-policy", policy, "--maxmemory", &maxmemory],
+    )
 }
 
 /// redis-server's `used_memory` holding exactly `CACHE` keys of the benchmark's shape.
@@ -463,7 +324,7 @@ fn redis_maxmemory_for_cache() -> Option<u64> {
     let (_p, port) = start_redis("noeviction", 0)?;
     let mut c = Client::connect(port);
     let ids: Vec<u32> = (0..CACHE as u32).collect();
-    c.replay(&ids, 0);
+    replay(&mut c, &ids, 0);
     assert_eq!(c.dbsize(), CACHE as u64);
     Some(c.info_u64("used_memory"))
 }
@@ -600,12 +461,12 @@ fn main() {
                     continue;
                 };
                 let mut c = Client::connect(port);
-                let (r, m, f) = c.replay(ids, count_from);
+                let (r, m, f) = replay(&mut c, ids, count_from);
                 (r, m, f, c.dbsize())
             } else {
                 let (_p, port) = start_inmemdb(policy);
                 let mut c = Client::connect(port);
-                let (r, m, f) = c.replay(ids, count_from);
+                let (r, m, f) = replay(&mut c, ids, count_from);
                 (r, m, f, c.dbsize())
             };
             let ratio = misses as f64 / reqs.max(1) as f64;
