@@ -483,6 +483,8 @@ fn main() {
             }
         }
         let name = match policy.as_str() {
+            // Under --sim this row is our LRU on a 1 s clock, not redis-server.
+            "redis-lru" if o.sim => "model of redis allkeys-lru (our LRU, 1 s clock)".to_string(),
             "redis-lru" => format!("redis {} allkeys-lru", redis_version()),
             "redis-lfu" => format!("redis {} allkeys-lfu", redis_version()),
             p => format!("inmemdb {p}"),
