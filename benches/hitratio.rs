@@ -478,7 +478,7 @@ fn main() {
                 "{policy:>16} {label}: miss ratio {ratio:.4} ({misses}/{reqs}), refused SETs {refused}, keys held {held}, {secs:.1}s, cache turnover {turnover:.1}/s",
             );
             cells.push(format!("{ratio:.4}"));
-            if policy.starts_with("redis-") {
+            if policy.starts_with("redis-") && !o.sim {
                 notes.push(held.to_string());
             }
         }
